@@ -1,0 +1,3 @@
+//! archive benchmark (to be written by the issue that owns it).
+
+fn main() {}

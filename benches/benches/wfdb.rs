@@ -1,0 +1,3 @@
+//! wfdb benchmark (to be written by the issue that owns it).
+
+fn main() {}

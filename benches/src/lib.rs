@@ -1,0 +1,1 @@
+//! Criterion benchmarks of the ECG workspace; see `benches/` and `docs/BENCHMARKS.md`.
