@@ -1,1 +1,38 @@
-fn main() {}
+//! `ecg`: the command-line tool of the ECG workspace.
+//!
+//! See `docs/CLI.md` for every subcommand and the stable JSON contracts.
+
+mod inspect;
+mod input;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Inspect, convert and analyse ECG recordings (WFDB, EDF/BDF, SCP-ECG, archives).
+#[derive(Debug, Parser)]
+#[command(name = "ecg", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Show what a file or archive holds (records, signals, patient, annotations).
+    Inspect(inspect::InspectArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Inspect(args) => inspect::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ecg: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
