@@ -1,0 +1,3 @@
+//! The ECG service (work in progress, issue "apps/ecg-server").
+
+fn main() {}
