@@ -17,11 +17,16 @@ pub struct InputArgs {
 impl InputArgs {
     /// The decoder options these flags ask for.
     pub fn decode_options(&self) -> DecodeOptions {
-        if self.lenient { DecodeOptions::lenient() } else { DecodeOptions::default() }
+        if self.lenient {
+            DecodeOptions::lenient()
+        } else {
+            DecodeOptions::default()
+        }
     }
 }
 
 /// Decodes a path: an archive or a single file through `ecg-archive`.
 pub fn decode(path: &Path, opts: &DecodeOptions) -> Result<Decoded> {
-    ecg_archive::decode_path(path, opts).with_context(|| format!("cannot decode {}", path.display()))
+    ecg_archive::decode_path(path, opts)
+        .with_context(|| format!("cannot decode {}", path.display()))
 }

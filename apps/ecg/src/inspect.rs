@@ -40,9 +40,14 @@ pub fn run(args: &InspectArgs) -> Result<()> {
             .iter()
             .map(|r| record_json(r, args.stats))
             .collect::<Result<Vec<_>>>()?;
-        let skipped: Vec<Value> =
-            skipped.iter().map(|s| json!({"entry": s.entry, "reason": s.reason})).collect();
-        println!("{}", serde_json::to_string_pretty(&json!({"records": records, "skipped": skipped}))?);
+        let skipped: Vec<Value> = skipped
+            .iter()
+            .map(|s| json!({"entry": s.entry, "reason": s.reason}))
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({"records": records, "skipped": skipped}))?
+        );
         return Ok(());
     }
     for r in &records {
@@ -64,7 +69,11 @@ fn round(x: f64, decimals: i32) -> f64 {
 }
 
 fn record_json(r: &Record, stats: bool) -> Result<Value> {
-    let signals = r.signals.iter().map(|s| signal_json(s, stats)).collect::<Result<Vec<_>>>()?;
+    let signals = r
+        .signals
+        .iter()
+        .map(|s| signal_json(s, stats))
+        .collect::<Result<Vec<_>>>()?;
     let mut obj = Map::new();
     obj.insert("name".into(), json!(r.name));
     obj.insert("format".into(), json!(r.format));

@@ -2,8 +2,9 @@
 //!
 //! See `docs/CLI.md` for every subcommand and the stable JSON contracts.
 
-mod inspect;
+mod export;
 mod input;
+mod inspect;
 
 use std::process::ExitCode;
 
@@ -21,12 +22,15 @@ struct Cli {
 enum Command {
     /// Show what a file or archive holds (records, signals, patient, annotations).
     Inspect(inspect::InspectArgs),
+    /// Write a record as CSV (physical units).
+    Export(export::ExportArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Inspect(args) => inspect::run(args),
+        Command::Export(args) => export::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,152 @@
+//! `ecg export`: write a decoded record as CSV (physical units), WFDB or EDF+.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use ecg_core::{Record, Signal};
+
+use crate::input;
+
+/// Arguments of `ecg export`.
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["csv"])))]
+pub struct ExportArgs {
+    /// The recording (file, archive, WFDB header or record path).
+    pub path: PathBuf,
+    /// Write physical values as CSV to this file (`-` for stdout). Signals with another
+    /// sampling frequency than the first go to `<stem>_<fs>Hz.csv` files beside it.
+    #[arg(long, value_name = "OUT")]
+    pub csv: Option<PathBuf>,
+    /// Which record of an archive to export (0-based, in `ecg inspect` order).
+    #[arg(long, default_value_t = 0)]
+    pub record: usize,
+    #[command(flatten)]
+    pub input: input::InputArgs,
+}
+
+/// Runs `ecg export`.
+pub fn run(args: &ExportArgs) -> Result<()> {
+    let opts = args.input.decode_options();
+    let decoded = input::decode(&args.path, &opts)?;
+    let count = decoded.records.len();
+    let Some(record) = decoded.records.into_iter().nth(args.record) else {
+        bail!(
+            "{} holds {count} record(s); there is no record {}",
+            args.path.display(),
+            args.record
+        );
+    };
+    if let Some(out) = &args.csv {
+        write_csv_groups(&record, out)?;
+    }
+    Ok(())
+}
+
+/// Writes one CSV per distinct sampling frequency (first group to `out`).
+fn write_csv_groups(record: &Record, out: &Path) -> Result<()> {
+    let mut groups: Vec<(f64, Vec<&Signal>)> = Vec::new();
+    for s in &record.signals {
+        match groups.iter_mut().find(|(fs, _)| *fs == s.fs) {
+            Some((_, g)) => g.push(s),
+            None => groups.push((s.fs, vec![s])),
+        }
+    }
+    if groups.is_empty() {
+        bail!("record {} has no signals", record.name);
+    }
+    for (i, (fs, signals)) in groups.iter().enumerate() {
+        if i == 0 {
+            if out.as_os_str() == "-" {
+                let stdout = std::io::stdout();
+                write_csv(&mut BufWriter::new(stdout.lock()), *fs, signals)?;
+            } else {
+                write_csv_file(out, *fs, signals)?;
+            }
+        } else {
+            let stem = out.file_stem().map(|s| s.to_string_lossy().into_owned());
+            let stem = stem
+                .filter(|s| s != "-")
+                .unwrap_or_else(|| record.name.clone());
+            let path = out.with_file_name(format!("{stem}_{fs}Hz.csv"));
+            write_csv_file(&path, *fs, signals)?;
+            eprintln!("signals at {fs} Hz written to {}", path.display());
+        }
+    }
+    Ok(())
+}
+
+fn write_csv_file(path: &Path, fs: f64, signals: &[&Signal]) -> Result<()> {
+    let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    let mut w = BufWriter::new(file);
+    write_csv(&mut w, fs, signals).with_context(|| format!("writing {}", path.display()))?;
+    w.flush()?;
+    Ok(())
+}
+
+/// Writes `time_s` and one column per signal, chunk by chunk (lazy signals stay lazy).
+pub fn write_csv(w: &mut impl Write, fs: f64, signals: &[&Signal]) -> Result<()> {
+    write!(w, "time_s")?;
+    for s in signals {
+        if s.unit.is_empty() {
+            write!(w, ",{}", csv_field(&s.label))?;
+        } else {
+            write!(w, ",{}", csv_field(&format!("{} ({})", s.label, s.unit)))?;
+        }
+    }
+    writeln!(w)?;
+    let n = signals.iter().map(|s| s.len()).max().unwrap_or(0);
+    const CHUNK: usize = 1 << 15;
+    let mut start = 0;
+    while start < n {
+        let end = (start + CHUNK).min(n);
+        let columns = signals
+            .iter()
+            .map(|s| s.physical(start.min(s.len())..end.min(s.len())))
+            .collect::<Result<Vec<_>, _>>()?;
+        for i in start..end {
+            write!(w, "{}", i as f64 / fs)?;
+            for col in &columns {
+                match col.get(i - start) {
+                    Some(v) if v.is_finite() => write!(w, ",{v}")?,
+                    _ => write!(w, ",")?,
+                }
+            }
+            writeln!(w)?;
+        }
+        start = end;
+    }
+    Ok(())
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ecg_core::{Samples, Scale};
+
+    #[test]
+    fn csv_has_time_units_and_gaps_for_missing() {
+        let mut a = Signal::new("II", 2.0, "mV", Samples::from_vec(vec![0, 200, -32768]));
+        a.scale = Scale::Gain {
+            gain: 200.0,
+            baseline: 0.0,
+        };
+        a.missing_value = Some(-32768);
+        let b = Signal::new("a,b", 2.0, "", Samples::from_vec(vec![1, 2]));
+        let mut out = Vec::new();
+        write_csv(&mut out, 2.0, &[&a, &b]).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "time_s,II (mV),\"a,b\"\n0,0,1\n0.5,1,2\n1,,\n"
+        );
+    }
+}
