@@ -89,7 +89,9 @@ fn write_plus(record: &Record, out: &mut impl Write, width: Width) -> Result<()>
         }
     }
 
-    let duration_ns = if chosen.is_empty() {
+    // Annotation-only files use zero-duration records (EDF+ 2.2.4), unless they are
+    // discontinuous: then the records need a duration to tile the segments.
+    let duration_ns = if chosen.is_empty() && record.segments.is_empty() {
         0
     } else {
         choose_duration(&chosen, record, width).ok_or_else(|| {
@@ -427,7 +429,7 @@ fn write_plus(record: &Record, out: &mut impl Write, width: Width) -> Result<()>
 /// The first preferred duration giving every signal (and every segment) a whole number
 /// of samples (records).
 fn choose_duration(signals: &[(usize, &Signal)], record: &Record, width: Width) -> Option<i64> {
-    let whole = |x: f64| x >= 0.5 && (x - x.round()).abs() <= 1e-6 * x.max(1.0);
+    let whole = |x: f64| x >= 0.5 && (x - x.round()).abs() <= 1e-6;
     DURATIONS_NS.into_iter().find(|&d| {
         let secs = d as f64 / 1e9;
         let per_record: Option<u64> = signals
