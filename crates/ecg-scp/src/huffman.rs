@@ -1,0 +1,480 @@
+//! Section 2: Huffman tables (EN 1064 clause 5.5 and annex C), and the bit-level decoder
+//! of sections 5 and 6.
+//!
+//! A table is a list of code structures: prefix length, total length, table mode switch,
+//! base value and base code. The base code is stored with the first transmitted bit in
+//! its least significant bit. A code whose total length exceeds its prefix length is
+//! followed by `total - prefix` bits holding a two's complement value that is added to the
+//! base value (the default table's escapes have base value 0, so the bits are the value).
+//! A code with table mode switch 0 produces no value: it switches to the table whose
+//! 1-based number is its base value. Each lead starts in table 1.
+
+use crate::error::{Error, Result};
+use crate::structure::SectionRef;
+
+/// The section 2 marker for "use the default table of annex C".
+pub const DEFAULT_TABLE_MARKER: u16 = 19999;
+
+/// One code structure of a Huffman table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HuffmanCode {
+    /// Bits of the prefix (the code proper), 1..=32.
+    pub prefix_bits: u8,
+    /// Bits of the prefix plus the value bits that follow it.
+    pub total_bits: u8,
+    /// True for a table switch (table mode switch byte 0).
+    pub switch: bool,
+    /// Value (or, for a switch, the 1-based number of the table to switch to).
+    pub base_value: i16,
+    /// The prefix, first transmitted bit most significant (i.e. as written on paper).
+    pub code: u32,
+}
+
+impl HuffmanCode {
+    /// A data code.
+    pub const fn value(prefix_bits: u8, total_bits: u8, base_value: i16, code: u32) -> Self {
+        HuffmanCode {
+            prefix_bits,
+            total_bits,
+            switch: false,
+            base_value,
+            code,
+        }
+    }
+
+    /// The base code as section 2 stores it (first transmitted bit in bit 0).
+    pub fn stored_code(&self) -> u32 {
+        reverse_bits(self.code, self.prefix_bits)
+    }
+}
+
+/// Reverses the low `n` bits of `v`.
+fn reverse_bits(v: u32, n: u8) -> u32 {
+    if n == 0 {
+        return 0;
+    }
+    v.reverse_bits() >> (32 - n as u32)
+}
+
+/// The default table of EN 1064 annex C: 0 is `0`; ±1..=±8 are that many ones, a zero and
+/// a sign bit; `1111111110` + 8 bits and `1111111111` + 16 bits carry any other value.
+pub fn default_table_codes() -> Vec<HuffmanCode> {
+    let mut codes = vec![HuffmanCode::value(1, 1, 0, 0)];
+    for m in 1..=8u8 {
+        let ones = (1u32 << m) - 1;
+        codes.push(HuffmanCode::value(m + 2, m + 2, m as i16, ones << 2));
+        codes.push(HuffmanCode::value(
+            m + 2,
+            m + 2,
+            -(m as i16),
+            (ones << 2) | 1,
+        ));
+    }
+    codes.push(HuffmanCode::value(10, 18, 0, 0b11_1111_1110));
+    codes.push(HuffmanCode::value(10, 26, 0, 0b11_1111_1111));
+    codes
+}
+
+/// Bits looked up at once; longer codes take a slower path.
+const LUT_BITS: u8 = 12;
+/// Lookup entry for "the code is longer than the lookup".
+const LONG: u32 = u32::MAX;
+
+/// One decoding table.
+#[derive(Clone, Debug)]
+pub(crate) struct HuffmanTable {
+    codes: Vec<HuffmanCode>,
+    /// Indexed by the next `lut_bits` bits: 0 = no code, `LONG`, else code index + 1.
+    lut: Vec<u32>,
+    lut_bits: u8,
+    /// Indices of codes longer than `lut_bits`.
+    long: Vec<usize>,
+}
+
+impl HuffmanTable {
+    /// Builds a table, checking that the codes are prefix-free.
+    fn new(codes: Vec<HuffmanCode>) -> std::result::Result<Self, String> {
+        let (table, conflict) = Self::build(codes);
+        match conflict {
+            Some(what) => Err(what),
+            None => Ok(table),
+        }
+    }
+
+    /// Builds a table; the second value names the first prefix conflict, if any (the
+    /// conflicting code is left out of the table).
+    fn build(codes: Vec<HuffmanCode>) -> (Self, Option<String>) {
+        let max_prefix = codes.iter().map(|c| c.prefix_bits).max().unwrap_or(1);
+        let lut_bits = max_prefix.clamp(1, LUT_BITS);
+        let mut lut = vec![0u32; 1 << lut_bits];
+        let mut long = Vec::new();
+        let mut conflict = None;
+        for (i, c) in codes.iter().enumerate() {
+            if c.prefix_bits > lut_bits {
+                let slot = (c.code >> (c.prefix_bits - lut_bits)) as usize;
+                match lut[slot] {
+                    0 | LONG => {}
+                    other => {
+                        conflict.get_or_insert(format!(
+                            "code {i} has code {} as a prefix",
+                            other as usize - 1
+                        ));
+                        continue;
+                    }
+                }
+                let clash = long.iter().find(|&&j| {
+                    let o: &HuffmanCode = &codes[j];
+                    let p = o.prefix_bits.min(c.prefix_bits);
+                    o.code >> (o.prefix_bits - p) == c.code >> (c.prefix_bits - p)
+                });
+                if let Some(j) = clash {
+                    conflict.get_or_insert(format!("codes {j} and {i} are not prefix-free"));
+                    continue;
+                }
+                lut[slot] = LONG;
+                long.push(i);
+            } else {
+                let shift = lut_bits - c.prefix_bits;
+                let first = (c.code as usize) << shift;
+                let slots = first..first + (1usize << shift);
+                if let Some(&taken) = lut[slots.clone()].iter().find(|&&s| s != 0) {
+                    let other = if taken == LONG {
+                        "a longer code".to_string()
+                    } else {
+                        format!("code {}", taken as usize - 1)
+                    };
+                    conflict
+                        .get_or_insert(format!("code {i} is a prefix of, or equal to, {other}"));
+                    continue;
+                }
+                lut[slots].fill(i as u32 + 1);
+            }
+        }
+        let table = HuffmanTable {
+            codes,
+            lut,
+            lut_bits,
+            long,
+        };
+        (table, conflict)
+    }
+}
+
+/// The Huffman tables of a record.
+#[derive(Clone, Debug)]
+pub(crate) struct HuffmanTables {
+    tables: Vec<HuffmanTable>,
+    /// True when section 2 asked for the default table.
+    pub is_default: bool,
+}
+
+impl HuffmanTables {
+    /// The default table alone.
+    pub(crate) fn default_tables() -> Self {
+        HuffmanTables {
+            // The default codes are prefix-free by construction (unit-tested).
+            tables: vec![HuffmanTable::build(default_table_codes()).0],
+            is_default: true,
+        }
+    }
+}
+
+/// Parses section 2.
+pub(crate) fn parse_huffman_tables(section: &SectionRef<'_>) -> Result<HuffmanTables> {
+    let mut f = section.fields();
+    let n = f.u16("number of Huffman tables")?;
+    if n == DEFAULT_TABLE_MARKER {
+        return Ok(HuffmanTables::default_tables());
+    }
+    if n == 0 {
+        return Err(f.invalid(
+            "at least one Huffman table (or 19999 for the default table), found 0".into(),
+        ));
+    }
+    let mut tables = Vec::with_capacity(n.min(256) as usize);
+    for t in 1..=n {
+        let table_at = f.offset();
+        let count = f.u16("number of code structures")?;
+        if count == 0 {
+            return Err(f.invalid(format!("table {t}: at least one code structure, found 0")));
+        }
+        if count as usize * 9 > f.remaining() {
+            return Err(f.short(
+                &format!("table {t}: {count} code structures"),
+                count as usize * 9,
+            ));
+        }
+        let mut codes = Vec::with_capacity(count as usize);
+        for k in 1..=count {
+            let at = f.offset();
+            let prefix = f.u8("number of bits in prefix")?;
+            let total = f.u8("number of bits in entire code")?;
+            let mode = f.u8("table mode switch")?;
+            let base = f.i16("base value")?;
+            let stored = f.u32("base code")?;
+            let bad = |what: String| Error::Malformed {
+                section: 2,
+                offset: at,
+                expected: format!("table {t}, code structure {k}: {what}"),
+            };
+            if !(1..=32).contains(&prefix) {
+                return Err(bad(format!("a prefix of 1..=32 bits, found {prefix}")));
+            }
+            if total < prefix || total - prefix > 32 {
+                return Err(bad(format!(
+                    "an entire code of {prefix}..={} bits, found {total}",
+                    prefix as u32 + 32
+                )));
+            }
+            let switch = mode == 0;
+            if switch && !(1..=n as i32).contains(&(base as i32)) {
+                return Err(bad(format!(
+                    "a table switch to a table 1..={n}, found table {base}"
+                )));
+            }
+            if switch && total != prefix {
+                return Err(bad("no value bits after a table switch".into()));
+            }
+            let code = reverse_bits(stored, prefix);
+            codes.push(HuffmanCode {
+                prefix_bits: prefix,
+                total_bits: total,
+                switch,
+                base_value: base,
+                code,
+            });
+        }
+        let table = HuffmanTable::new(codes).map_err(|what| Error::Malformed {
+            section: 2,
+            offset: table_at,
+            expected: format!("a prefix-free Huffman table {t}: {what}"),
+        })?;
+        tables.push(table);
+    }
+    Ok(HuffmanTables {
+        tables,
+        is_default: false,
+    })
+}
+
+/// Reads bits most significant first.
+struct BitReader<'a> {
+    data: &'a [u8],
+    pos: usize,
+    /// Pending bits, left-aligned.
+    buf: u64,
+    nbits: u32,
+    consumed: u64,
+}
+
+impl<'a> BitReader<'a> {
+    fn new(data: &'a [u8]) -> Self {
+        BitReader {
+            data,
+            pos: 0,
+            buf: 0,
+            nbits: 0,
+            consumed: 0,
+        }
+    }
+
+    #[inline]
+    fn refill(&mut self) {
+        if self.nbits <= 32
+            && let Some(b) = self.data.get(self.pos..self.pos + 4)
+        {
+            let v = u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as u64;
+            self.buf |= v << (32 - self.nbits);
+            self.nbits += 32;
+            self.pos += 4;
+            return;
+        }
+        while self.nbits <= 56 && self.pos < self.data.len() {
+            self.buf |= (self.data[self.pos] as u64) << (56 - self.nbits);
+            self.nbits += 8;
+            self.pos += 1;
+        }
+    }
+
+    /// The next `n` (1..=32) bits, zero-padded past the end.
+    #[inline]
+    fn peek(&self, n: u8) -> u32 {
+        (self.buf >> (64 - n as u32)) as u32
+    }
+
+    #[inline]
+    fn consume(&mut self, n: u8) {
+        self.buf <<= n as u32;
+        self.nbits -= n as u32;
+        self.consumed += n as u64;
+    }
+}
+
+/// Why a lead's bit stream could not be decoded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct StreamError {
+    /// Bit position of the problem.
+    pub bit: u64,
+    /// What went wrong.
+    pub what: String,
+    /// Values decoded before it.
+    pub decoded: usize,
+}
+
+/// Decodes `count` values of one lead into `out` (appending).
+pub(crate) fn decode_lead(
+    tables: &HuffmanTables,
+    data: &[u8],
+    count: usize,
+    out: &mut Vec<i32>,
+) -> std::result::Result<(), StreamError> {
+    let start_len = out.len();
+    let mut r = BitReader::new(data);
+    let mut table = &tables.tables[0];
+    let err = |r: &BitReader, out: &Vec<i32>, what: String| StreamError {
+        bit: r.consumed,
+        what,
+        decoded: out.len() - start_len,
+    };
+    while out.len() - start_len < count {
+        r.refill();
+        if r.nbits == 0 {
+            return Err(err(
+                &r,
+                out,
+                format!(
+                    "the data end after {} of {count} values",
+                    out.len() - start_len
+                ),
+            ));
+        }
+        let slot = table.lut[r.peek(table.lut_bits) as usize];
+        let code = if slot == LONG {
+            match table
+                .long
+                .iter()
+                .map(|&i| &table.codes[i])
+                .find(|c| r.peek(c.prefix_bits) == c.code)
+            {
+                Some(c) => c,
+                None => return Err(err(&r, out, "no Huffman code matches the bits".into())),
+            }
+        } else if slot == 0 {
+            return Err(err(&r, out, "no Huffman code matches the bits".into()));
+        } else {
+            &table.codes[slot as usize - 1]
+        };
+        if code.prefix_bits as u32 > r.nbits {
+            return Err(err(
+                &r,
+                out,
+                format!(
+                    "the data end inside a code after {} of {count} values",
+                    out.len() - start_len
+                ),
+            ));
+        }
+        r.consume(code.prefix_bits);
+        if code.switch {
+            // Validated at parse time: 1..=number of tables.
+            let next = (code.base_value as usize).saturating_sub(1);
+            table = &tables.tables[next.min(tables.tables.len() - 1)];
+            continue;
+        }
+        let extra = code.total_bits - code.prefix_bits;
+        let mut value = code.base_value as i32;
+        if extra > 0 {
+            r.refill();
+            if extra as u32 > r.nbits {
+                return Err(err(
+                    &r,
+                    out,
+                    format!(
+                        "the data end inside an escaped value after {} of {count} values",
+                        out.len() - start_len
+                    ),
+                ));
+            }
+            let raw = r.peek(extra) as i64;
+            r.consume(extra);
+            let signed = if raw >> (extra - 1) & 1 == 1 {
+                raw - (1i64 << extra)
+            } else {
+                raw
+            };
+            value = value.wrapping_add(signed as i32);
+        }
+        out.push(value);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bits(s: &str) -> Vec<u8> {
+        let s: Vec<u8> = s.bytes().filter(|b| *b == b'0' || *b == b'1').collect();
+        s.chunks(8)
+            .map(|c| {
+                let mut b = 0u8;
+                for (i, &x) in c.iter().enumerate() {
+                    if x == b'1' {
+                        b |= 0x80 >> i;
+                    }
+                }
+                b
+            })
+            .collect()
+    }
+
+    #[test]
+    fn default_table_codes_match_annex_c() {
+        assert!(HuffmanTable::new(default_table_codes()).is_ok());
+        let t = HuffmanTables::default_tables();
+        assert_eq!(t.tables[0].codes.len(), 19);
+        // 0, +1, -1, +2, -8, 8-bit escape (-100), 16-bit escape (1000)
+        let data =
+            bits("0 100 101 1100 1111111101 1111111110 10011100 1111111111 0000001111101000");
+        let mut out = Vec::new();
+        decode_lead(&t, &data, 7, &mut out).unwrap();
+        assert_eq!(out, vec![0, 1, -1, 2, -8, -100, 1000]);
+        // Stored base codes: +1 = '100' is stored as 1, -1 = '101' as 5, +2 = '1100' as 3.
+        let codes = default_table_codes();
+        assert_eq!(codes[1].stored_code(), 1);
+        assert_eq!(codes[2].stored_code(), 5);
+        assert_eq!(codes[3].stored_code(), 3);
+        assert_eq!(codes[17].stored_code(), 511);
+        assert_eq!(codes[18].stored_code(), 1023);
+    }
+
+    #[test]
+    fn stream_errors_say_where() {
+        let t = HuffmanTables::default_tables();
+        let mut out = Vec::new();
+        let e = decode_lead(&t, &bits("100 100 11"), 4, &mut out).unwrap_err();
+        assert_eq!((e.decoded, e.bit), (2, 6), "{e:?}");
+        assert!(e.what.contains("inside a code"), "{e:?}");
+        let mut out = Vec::new();
+        // The padding bit decodes as a fourth value (0); the fifth is missing.
+        let e = decode_lead(&t, &bits("100 100 0"), 5, &mut out).unwrap_err();
+        assert_eq!(e.decoded, 4, "{e:?}");
+        assert!(e.what.contains("end after 4 of 5"), "{e:?}");
+        let mut out = Vec::new();
+        let e = decode_lead(&t, &bits("11111111 11"), 1, &mut out).unwrap_err();
+        assert!(e.what.contains("escaped value"), "{e:?}");
+    }
+
+    #[test]
+    fn prefix_conflicts_are_rejected() {
+        let a = HuffmanCode::value(1, 1, 0, 0);
+        let b = HuffmanCode::value(2, 2, 1, 0b01);
+        assert!(HuffmanTable::new(vec![a, b]).is_err());
+        let long1 = HuffmanCode::value(14, 14, 1, 0b11_1111_1111_1110);
+        let long2 = HuffmanCode::value(15, 15, 2, 0b111_1111_1111_1100);
+        assert!(HuffmanTable::new(vec![long1, long2]).is_err());
+        let long3 = HuffmanCode::value(15, 15, 2, 0b111_1111_1111_1111);
+        let t = HuffmanTable::new(vec![a, long1, long3]).unwrap();
+        assert_eq!(t.long.len(), 2);
+    }
+}
