@@ -184,11 +184,11 @@ pub(crate) fn decode_archive(
     for (i, name) in &files {
         match by_index.remove(i) {
             Some(Detection::Decoded(r)) => records.push(*r),
-            Some(Detection::Failed(format, e)) => skipped.push((
+            Some(Detection::Failed(e)) => skipped.push((
                 *i,
                 Skipped {
                     entry: name.clone(),
-                    reason: format!("{format}: {e}"),
+                    reason: e.to_string(),
                 },
             )),
             Some(Detection::Unrecognised) | None => {

@@ -4,6 +4,12 @@
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum FormatError {
+    /// EDF / EDF+ / BDF (`ecg-edf`).
+    #[error("edf: {0}")]
+    Edf(#[from] ecg_edf::Error),
+    /// SCP-ECG (`ecg-scp`).
+    #[error("scp: {0}")]
+    Scp(#[from] ecg_scp::Error),
     /// The record model refused something while decoding.
     #[error(transparent)]
     Core(#[from] ecg_core::Error),

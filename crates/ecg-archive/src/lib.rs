@@ -240,7 +240,7 @@ fn decode_single(
             records: vec![*record],
             ..Decoded::default()
         }),
-        Detection::Failed(_, source) => Err(ArchiveError::Decode {
+        Detection::Failed(source) => Err(ArchiveError::Decode {
             name: name.to_owned(),
             source,
         }),

@@ -28,7 +28,19 @@ impl SingleFileFormat {
 }
 
 /// The registry, in detection order. Later formats plug in with one line each.
-pub static SINGLE_FILE_FORMATS: &[SingleFileFormat] = &[];
+#[rustfmt::skip]
+pub static SINGLE_FILE_FORMATS: &[SingleFileFormat] = &[
+    SingleFileFormat { detector: &ecg_edf::EdfDetector, decode: decode_edf },
+    SingleFileFormat { detector: &ecg_scp::ScpDetector, decode: decode_scp },
+];
+
+fn decode_scp(name: &str, data: SharedBytes, opts: &DecodeOptions) -> Result<Record, FormatError> {
+    Ok(ecg_scp::decode(name, data, opts)?)
+}
+
+fn decode_edf(name: &str, data: SharedBytes, opts: &DecodeOptions) -> Result<Record, FormatError> {
+    Ok(ecg_edf::decode(name, data, opts)?)
+}
 
 /// Names of the registered single-file formats, in detection order.
 pub fn single_file_format_names() -> Vec<&'static str> {
@@ -44,7 +56,7 @@ pub(crate) enum Detection {
     /// A format claimed the file and decoded it.
     Decoded(Box<Record>),
     /// A format claimed the file but its decoder failed.
-    Failed(&'static str, FormatError),
+    Failed(FormatError),
     /// No format claimed the file.
     Unrecognised,
 }
@@ -60,7 +72,7 @@ pub(crate) fn detect_and_decode(
         if format.detector.detect(&data) != Confidence::No {
             return match (format.decode)(name, data, opts) {
                 Ok(record) => Detection::Decoded(Box::new(record)),
-                Err(e) => Detection::Failed(format.name(), e),
+                Err(e) => Detection::Failed(e),
             };
         }
     }
