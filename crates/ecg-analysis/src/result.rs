@@ -1,0 +1,213 @@
+//! The analysis result: one serde type that reports, the server and the viewer consume.
+
+use ecg_core::{AamiClass, Annotation, AnnotationCode, AnnotationSet};
+use serde::{Deserialize, Serialize};
+
+use crate::hrv::Hrv;
+
+/// One detected beat.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Beat {
+    /// R-peak sample index (at [`Analysis::fs`]).
+    pub sample: i64,
+    /// AAMI EC57 class.
+    pub class: AamiClass,
+    /// Index (into [`Analysis::leads`]) of the lead that placed the R peak.
+    pub lead: u16,
+    /// Morphology template (cluster) id, an index into [`Analysis::templates`].
+    pub template: u32,
+}
+
+/// A morphology template: the cluster of beats sharing one QRS shape.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Template {
+    /// Template id (its index in [`Analysis::templates`]).
+    pub id: u32,
+    /// Class the template was given (individual beats may differ: an `N`-shaped beat
+    /// that comes early is `S`).
+    pub class: AamiClass,
+    /// Number of beats in the cluster.
+    pub count: u32,
+    /// Median QRS width of its beats in milliseconds.
+    pub qrs_ms: f32,
+    /// Correlation of its shape with the dominant template (1 for the dominant one).
+    pub similarity: f32,
+    /// A representative beat's sample (the first member).
+    pub example_sample: i64,
+}
+
+/// Kinds of rhythm episodes and events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EpisodeKind {
+    /// Sinus rhythm at a normal rate.
+    SinusRhythm,
+    /// Sinus bradycardia (rate below the configured limit).
+    SinusBradycardia,
+    /// Sinus tachycardia (rate above the configured limit).
+    SinusTachycardia,
+    /// Atrial fibrillation.
+    AtrialFibrillation,
+    /// Atrial flutter (regular atrial activity with a fixed ventricular response).
+    AtrialFlutter,
+    /// A pause: RR interval longer than the configured limit.
+    Pause,
+    /// Two consecutive ventricular beats.
+    VentricularCouplet,
+    /// Three or more consecutive ventricular beats below the tachycardia rate.
+    VentricularRun,
+    /// Three or more consecutive ventricular beats at or above the tachycardia rate.
+    VentricularTachycardia,
+    /// Ventricular bigeminy (N V N V ...).
+    VentricularBigeminy,
+    /// Ventricular trigeminy (N N V N N V ...).
+    VentricularTrigeminy,
+    /// Two consecutive supraventricular ectopic beats.
+    SupraventricularCouplet,
+    /// Three or more consecutive SVEBs below the tachycardia rate.
+    SupraventricularRun,
+    /// Three or more consecutive SVEBs at or above the tachycardia rate.
+    SupraventricularTachycardia,
+    /// Supraventricular bigeminy.
+    SupraventricularBigeminy,
+    /// Supraventricular trigeminy.
+    SupraventricularTrigeminy,
+    /// Signal too noisy to analyse (no lead usable).
+    Noise,
+}
+
+/// A rhythm episode or event, from its first to its last sample.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Episode {
+    /// What it is.
+    pub kind: EpisodeKind,
+    /// First sample (the first beat, or the start of a pause/noise stretch).
+    pub start: i64,
+    /// Last sample (the last beat, or the end of the pause/noise stretch).
+    pub end: i64,
+    /// Beats inside the episode.
+    pub beats: u32,
+    /// Mean heart rate over the episode in beats per minute, when defined.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mean_hr_bpm: Option<f64>,
+}
+
+/// Signal quality of one segment of the record.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QualitySegment {
+    /// First sample.
+    pub start: i64,
+    /// One past the last sample.
+    pub end: i64,
+    /// Quality of each lead, 0 (unusable: flat, clipped, lead-off) to 1 (clean).
+    pub leads: Vec<f32>,
+    /// Best lead quality; below [`QualitySegment::USABLE`] the segment is noise.
+    pub overall: f32,
+}
+
+impl QualitySegment {
+    /// Overall quality from which a segment counts as analysable.
+    pub const USABLE: f32 = 0.2;
+}
+
+/// Whole-record numbers for summaries.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Analysed duration in seconds.
+    pub duration_s: f64,
+    /// Beats per AAMI class, in the order N, S, V, F, Q.
+    pub class_counts: [u64; 5],
+    /// Lowest heart rate (bpm, over 8-beat windows of normal beats), with its sample.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hr_min: Option<(f64, i64)>,
+    /// Mean heart rate in bpm (beats over analysed time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hr_mean: Option<f64>,
+    /// Highest heart rate (bpm, over 8-beat windows), with its sample.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hr_max: Option<(f64, i64)>,
+    /// Atrial fibrillation/flutter burden: fraction of analysed time, 0..=1.
+    pub af_burden: f64,
+    /// Longest RR interval in seconds, with the sample of the beat ending it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub longest_rr: Option<(f64, i64)>,
+    /// Fraction of the record whose quality is below [`QualitySegment::USABLE`].
+    pub noise_fraction: f64,
+}
+
+/// The result of analysing one record.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Analysis {
+    /// Engine name and version (`ecg-analysis 0.1.0`).
+    pub engine: String,
+    /// Record name.
+    pub record: String,
+    /// Sampling frequency of the sample indices.
+    pub fs: f64,
+    /// Number of samples analysed.
+    pub samples: u64,
+    /// Labels of the leads used (beats refer to them by index).
+    pub leads: Vec<String>,
+    /// Every beat, in time order.
+    pub beats: Vec<Beat>,
+    /// Morphology templates.
+    pub templates: Vec<Template>,
+    /// Rhythm episodes and events, ordered by start.
+    pub episodes: Vec<Episode>,
+    /// Heart-rate variability (absent when there are too few normal beats).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hrv: Option<Hrv>,
+    /// Signal quality per segment.
+    pub quality: Vec<QualitySegment>,
+    /// Pacing spikes found (sample indices).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pacing_spikes: Vec<i64>,
+    /// Summary numbers.
+    pub summary: Summary,
+}
+
+impl Analysis {
+    /// The beats as an MIT annotation set (annotator `annotator`): one annotation per beat
+    /// at its R-peak sample with the AAMI class as MIT code (`N`, `S`, `V`, `F`, `Q`) and
+    /// the lead as channel, followed in time order by rhythm annotations (`+` with aux
+    /// `(AFIB`, `(AFL` at the start and `(N` at the end of each AF/flutter episode), which
+    /// beat-by-beat tools ignore and episode comparisons use.
+    pub fn to_annotations(&self, annotator: &str) -> AnnotationSet {
+        let mut annotations: Vec<Annotation> = self
+            .beats
+            .iter()
+            .map(|b| {
+                let mut a = Annotation::new(b.sample, b.class.code());
+                a.chan = b.lead.min(255) as u8;
+                a
+            })
+            .collect();
+        let mut rhythm = Vec::new();
+        for e in &self.episodes {
+            let aux = match e.kind {
+                EpisodeKind::AtrialFibrillation => "(AFIB",
+                EpisodeKind::AtrialFlutter => "(AFL",
+                _ => continue,
+            };
+            let mut on = Annotation::new(e.start, AnnotationCode::RHYTHM);
+            on.aux = Some(aux.to_string());
+            let mut off = Annotation::new(e.end, AnnotationCode::RHYTHM);
+            off.aux = Some("(N".to_string());
+            rhythm.push(on);
+            rhythm.push(off);
+        }
+        annotations.extend(rhythm);
+        // stable: at equal samples beats stay before rhythm changes
+        annotations.sort_by_key(|a| a.sample);
+        AnnotationSet {
+            annotator: annotator.to_string(),
+            fs: Some(self.fs),
+            annotations,
+        }
+    }
+
+    /// Number of beats of one class.
+    pub fn count(&self, class: AamiClass) -> usize {
+        self.beats.iter().filter(|b| b.class == class).count()
+    }
+}
