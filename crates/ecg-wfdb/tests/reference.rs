@@ -476,3 +476,231 @@ fn lazy_windows_match_eager_samples() {
         }
     }
 }
+
+// ---- Records wfdb-python could not read (`peer_error` in REFERENCE.json) ----
+
+/// Layout headers (length 0, format 0 `~` signals) are valid records without samples;
+/// wfdb-python refuses them ("sampto must be greater than sampfrom").
+#[test]
+fn layout_headers_read_as_records_without_samples() {
+    for (rel, labels) in [
+        (
+            "multi-segment/p000878/3269321_layout.hea",
+            vec!["PLETH", "II", "V", "ABP"],
+        ),
+        (
+            "multi-segment/s00001/3248903_layout.hea",
+            vec!["II", "V", "MCL1", "ABP"],
+        ),
+        (
+            "multi-segment/s00001/3975656_layout.hea",
+            vec!["II", "V", "MCL1", "ABP"],
+        ),
+        (
+            "multi-segment/s25047/3234460_layout.hea",
+            vec!["II", "V", "ABP"],
+        ),
+    ] {
+        let rec = decode(
+            "wfdb",
+            rel,
+            &DecodeOptions::default(),
+            &ReadOptions::default(),
+        )
+        .unwrap();
+        let got: Vec<&str> = rec.signals.iter().map(|s| s.label.as_str()).collect();
+        assert_eq!(got, labels, "{rel}");
+        assert!(
+            rec.signals
+                .iter()
+                .all(|s| s.is_empty() && s.meta.storage.as_deref() == Some("0")),
+            "{rel}"
+        );
+        assert_eq!(rec.readings.other["frames"], "0");
+    }
+}
+
+/// A segment header whose signal file is absent: an error naming the file and the line,
+/// in strict and lenient mode alike (there is nothing valid to read).
+#[test]
+fn missing_signal_files_are_named() {
+    for seg in ["3975656_0009", "3975656_0010", "3975656_0011"] {
+        for opts in [DecodeOptions::default(), DecodeOptions::lenient()] {
+            let rel = format!("multi-segment/s00001/{seg}.hea");
+            let err = decode("wfdb", &rel, &opts, &ReadOptions::default()).unwrap_err();
+            match &err {
+                Error::MissingFile {
+                    file,
+                    line,
+                    missing,
+                } => {
+                    assert_eq!(file, &format!("{seg}.hea"));
+                    assert_eq!(*line, 2);
+                    assert_eq!(missing, &format!("{seg}.dat"));
+                }
+                other => panic!("{rel}: unexpected {other}"),
+            }
+            assert_eq!(
+                err.to_string(),
+                format!("{seg}.hea, line 2: `{seg}.dat` is missing")
+            );
+        }
+    }
+}
+
+/// Multi-segment records with missing segment headers or signal files: strict mode names
+/// the first missing file; lenient mode reads every valid segment and reads the rest as
+/// missing samples, with a warning per missing file.
+#[test]
+fn multi_segment_records_with_missing_parts() {
+    let rel = "multi-segment/p000878/p000878-2137-10-26-16-57.hea";
+    let err = decode(
+        "wfdb",
+        rel,
+        &DecodeOptions::default(),
+        &ReadOptions::default(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&err, Error::MissingFile { line: 6, missing, .. } if missing == "3269321_0003.hea"),
+        "{err}"
+    );
+    let rec = decode(
+        "wfdb",
+        rel,
+        &DecodeOptions::lenient(),
+        &ReadOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(rec.name, "p000878-2137-10-26-16-57");
+    let labels: Vec<&str> = rec.signals.iter().map(|s| s.label.as_str()).collect();
+    assert_eq!(labels, ["PLETH", "II", "V", "ABP"]);
+    assert!(
+        rec.signals
+            .iter()
+            .all(|s| s.len() == 52_725_000 && s.samples.is_lazy())
+    );
+    for missing in ["3269321_0003.hea", "3269321_0010.hea"] {
+        assert!(
+            rec.warnings.iter().any(|w| w.message.contains(missing)),
+            "{missing}: {:?}",
+            rec.warnings
+        );
+    }
+    // Segment 0001 (PLETH only) sits after the layout and a 3750-frame gap; its gain
+    // equals the layout's, so stored values pass through (format 80's -128 = missing).
+    let seg1 = decode(
+        "wfdb",
+        "multi-segment/p000878/3269321_0001.hea",
+        &DecodeOptions::default(),
+        &ReadOptions::default(),
+    )
+    .unwrap();
+    let want: Vec<i32> = seg1.signals[0]
+        .samples
+        .to_vec()
+        .unwrap()
+        .into_iter()
+        .map(|v| {
+            if v == -128 {
+                ecg_wfdb::WFDB_INVALID_SAMPLE
+            } else {
+                v
+            }
+        })
+        .collect();
+    let pleth = &rec.signals[0];
+    assert_eq!(
+        pleth.samples.window(3750..5750).unwrap().as_ref(),
+        want.as_slice()
+    );
+    assert!(
+        pleth
+            .samples
+            .window(0..3750)
+            .unwrap()
+            .iter()
+            .all(|&v| Some(v) == pleth.missing_value)
+    );
+    // Segment 0002 holds II and PLETH; V and ABP are missing there.
+    let seg2 = decode(
+        "wfdb",
+        "multi-segment/p000878/3269321_0002.hea",
+        &DecodeOptions::default(),
+        &ReadOptions::default(),
+    )
+    .unwrap();
+    let ii: Vec<i32> = seg2.signals[0].samples.to_vec().unwrap();
+    let got = rec.signals[1].samples.window(5750..7500).unwrap();
+    for (g, w) in got.iter().zip(&ii) {
+        assert_eq!(
+            *g,
+            if *w == -128 {
+                ecg_wfdb::WFDB_INVALID_SAMPLE
+            } else {
+                *w
+            }
+        );
+    }
+    assert!(
+        rec.signals[2]
+            .samples
+            .window(5750..7500)
+            .unwrap()
+            .iter()
+            .all(|&v| v == ecg_wfdb::WFDB_INVALID_SAMPLE)
+    );
+
+    let rel = "multi-segment/s00001/s00001-2896-10-10-00-31.hea";
+    let err = decode(
+        "wfdb",
+        rel,
+        &DecodeOptions::default(),
+        &ReadOptions::default(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&err, Error::MissingFile { missing, .. } if missing == "3975656_0009.dat"),
+        "{err}"
+    );
+    let rec = decode(
+        "wfdb",
+        rel,
+        &DecodeOptions::lenient(),
+        &ReadOptions::default(),
+    )
+    .unwrap();
+    assert!(rec.signals.iter().all(|s| s.len() == 14_518_365));
+    assert!(
+        rec.warnings
+            .iter()
+            .any(|w| w.message.contains("3975656_0009.dat")),
+        "{:?}",
+        rec.warnings
+    );
+    assert_eq!(rec.personal.age_years, Some(60.0));
+    assert_eq!(
+        rec.start_date,
+        ecg_core::chrono::NaiveDate::from_ymd_opt(2896, 10, 10)
+    );
+    // Segment 0001 (II and V, gain 1/mV) rescaled to the layout's 83/mV and 55/mV.
+    let seg1 = decode(
+        "wfdb",
+        "multi-segment/s00001/3975656_0001.hea",
+        &DecodeOptions::default(),
+        &ReadOptions::default(),
+    )
+    .unwrap();
+    let raw = seg1.signals[0].samples.window(0..100).unwrap();
+    let mapped = rec.signals[0].samples.window(3261..3361).unwrap();
+    for (m, r) in mapped.iter().zip(raw.iter()) {
+        assert_eq!(
+            *m,
+            if *r == -128 {
+                ecg_wfdb::WFDB_INVALID_SAMPLE
+            } else {
+                r * 83
+            }
+        );
+    }
+}
