@@ -39,6 +39,9 @@ pub struct Reference {
     /// Length in ms (section 4); beats must have `length_ms * 1000 / interval_us` samples.
     pub length_ms: u16,
     pub difference: u8,
+    /// What section 5 stores instead of `beats` (its own AVM and values), to test
+    /// different amplitude multipliers; `beats` (rhythm units) are still subtracted.
+    pub section5: Option<(u16, Vec<Vec<i32>>)>,
 }
 
 /// Everything the writer puts in a record.
@@ -159,12 +162,15 @@ impl ScpWriter {
     }
 
     fn section5(&self, r: &Reference) -> Vec<u8> {
-        let coded: Vec<Vec<u8>> = r
-            .beats
+        let (avm, beats) = match &r.section5 {
+            Some((avm, beats)) => (*avm, beats),
+            None => (self.avm_nv, &r.beats),
+        };
+        let coded: Vec<Vec<u8>> = beats
             .iter()
             .map(|beat| self.code(&differences(beat, r.difference)))
             .collect();
-        lead_section(self.avm_nv, self.interval_us, r.difference, 0, &coded)
+        lead_section(avm, self.interval_us, r.difference, 0, &coded)
     }
 
     fn section6(&self) -> Vec<u8> {
