@@ -11,7 +11,7 @@ use crate::input;
 
 /// Arguments of `ecg export`.
 #[derive(Debug, clap::Args)]
-#[command(group(clap::ArgGroup::new("target").required(true).args(["csv"])))]
+#[command(group(clap::ArgGroup::new("target").required(true).multiple(true).args(["csv", "wfdb", "edf"])))]
 pub struct ExportArgs {
     /// The recording (file, archive, WFDB header or record path).
     pub path: PathBuf,
@@ -19,6 +19,13 @@ pub struct ExportArgs {
     /// sampling frequency than the first go to `<stem>_<fs>Hz.csv` files beside it.
     #[arg(long, value_name = "OUT")]
     pub csv: Option<PathBuf>,
+    /// Write a WFDB copy (header, signal file, annotation files) into this directory,
+    /// named after the record; the smallest format that holds the samples (212, 16, 24, 32).
+    #[arg(long, value_name = "DIR")]
+    pub wfdb: Option<PathBuf>,
+    /// Write an EDF+ file (BDF+ when samples need 24 bits) with the record's events.
+    #[arg(long, value_name = "OUT")]
+    pub edf: Option<PathBuf>,
     /// Which record of an archive to export (0-based, in `ecg inspect` order).
     #[arg(long, default_value_t = 0)]
     pub record: usize,
@@ -41,6 +48,66 @@ pub fn run(args: &ExportArgs) -> Result<()> {
     if let Some(out) = &args.csv {
         write_csv_groups(&record, out)?;
     }
+    if let Some(dir) = &args.wfdb {
+        write_wfdb(&record, dir)?;
+    }
+    if let Some(out) = &args.edf {
+        write_edf(&record, out)?;
+    }
+    Ok(())
+}
+
+/// A WFDB record name from any record name: one word, no directory.
+fn wfdb_name(name: &str) -> String {
+    let stem = Path::new(name)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned());
+    let stem = stem.unwrap_or_default();
+    let clean: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if clean.is_empty() {
+        "record".into()
+    } else {
+        clean
+    }
+}
+
+fn write_wfdb(record: &Record, dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let format = ecg_wfdb::suggest_format(record)?;
+    let name = wfdb_name(&record.name);
+    for (file, bytes) in ecg_wfdb::write_record(record, &name, format)? {
+        let path = dir.join(&file);
+        std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+fn write_edf(record: &Record, out: &Path) -> Result<()> {
+    let mut needs_24_bits = false;
+    for s in &record.signals {
+        let st = s.stats()?;
+        let fits = |v: Option<i32>| v.is_none_or(|v| (-32768..=32767).contains(&v));
+        needs_24_bits |= !(fits(st.digital_min) && fits(st.digital_max));
+    }
+    let file = File::create(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let mut w = BufWriter::new(file);
+    if needs_24_bits {
+        ecg_edf::write_bdf_plus(record, &mut w)?;
+    } else {
+        ecg_edf::write_edf_plus(record, &mut w)?;
+    }
+    w.flush()?;
+    eprintln!("wrote {}", out.display());
     Ok(())
 }
 

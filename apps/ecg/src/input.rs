@@ -25,8 +25,34 @@ impl InputArgs {
     }
 }
 
-/// Decodes a path: an archive or a single file through `ecg-archive`.
+/// True when `path` names a WFDB record on disk: a `.hea` file, or a record path without
+/// extension whose `.hea` exists (`data/100` for `data/100.hea`).
+pub fn is_wfdb_path(path: &Path) -> bool {
+    let is_hea = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("hea"));
+    if is_hea {
+        return true;
+    }
+    if path.is_file() {
+        return false;
+    }
+    let mut hea = path.as_os_str().to_owned();
+    hea.push(".hea");
+    Path::new(&hea).is_file()
+}
+
+/// Decodes a path: a WFDB record from its directory, otherwise an archive or a single
+/// file through `ecg-archive`.
 pub fn decode(path: &Path, opts: &DecodeOptions) -> Result<Decoded> {
+    if is_wfdb_path(path) {
+        let record = ecg_wfdb::decode_path(path, opts)
+            .with_context(|| format!("cannot decode WFDB record {}", path.display()))?;
+        return Ok(Decoded {
+            records: vec![record],
+            ..Decoded::default()
+        });
+    }
     ecg_archive::decode_path(path, opts)
         .with_context(|| format!("cannot decode {}", path.display()))
 }

@@ -165,9 +165,16 @@ fn print_record(r: &Record, stats: bool) -> Result<()> {
         println!("  device:   {dev}");
     }
     println!("  signals:  {}", r.signals.len());
+    let width = r
+        .signals
+        .iter()
+        .map(|s| s.label.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(6);
     for (i, s) in r.signals.iter().enumerate() {
         print!(
-            "    {i:>2} {:<12} {:>9.3} Hz {:>10} samples  gain {:.6} /{}",
+            "    {i:>2} {:<width$} {:>9.3} Hz {:>10} samples  gain {:.6} /{}",
             s.label,
             s.fs,
             s.len(),

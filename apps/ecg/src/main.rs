@@ -2,6 +2,7 @@
 //!
 //! See `docs/CLI.md` for every subcommand and the stable JSON contracts.
 
+mod annotations;
 mod export;
 mod input;
 mod inspect;
@@ -22,8 +23,10 @@ struct Cli {
 enum Command {
     /// Show what a file or archive holds (records, signals, patient, annotations).
     Inspect(inspect::InspectArgs),
-    /// Write a record as CSV (physical units).
+    /// Write a record as CSV (physical units), WFDB or EDF+.
     Export(export::ExportArgs),
+    /// List or summarise a WFDB annotation file.
+    Annotations(annotations::AnnotationsArgs),
 }
 
 fn main() -> ExitCode {
@@ -31,6 +34,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Inspect(args) => inspect::run(args),
         Command::Export(args) => export::run(args),
+        Command::Annotations(args) => annotations::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
