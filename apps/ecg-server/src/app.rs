@@ -1,0 +1,314 @@
+//! Wiring: opening the stores, the routes, the background threads and the HTTP server.
+
+use std::fs::File;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use actix_web::body::BoxBody;
+use actix_web::dev::ServiceResponse;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
+use actix_web::{App, HttpResponse, HttpServer, web};
+
+use crate::blob::LocalBlobStore;
+use crate::engine::{EcgAnalysisEngine, NoReportRenderer};
+use crate::problem::{ApiError, ApiResult, ProblemKind};
+use crate::state::{AppState, ServerConfig, Wakeup};
+use crate::store::MetadataStore;
+use crate::store::sqlite::SqliteStore;
+use crate::tokens::{hex, random_bytes};
+use crate::{holter, openapi, tasks, uploads, webhooks, worker};
+
+/// File name of the database inside the data directory.
+pub const DB_FILE: &str = "ecg.sqlite";
+
+/// Opens the metadata store of a data directory.
+pub fn open_store(data_dir: &std::path::Path) -> anyhow::Result<SqliteStore> {
+    Ok(SqliteStore::open(&data_dir.join(DB_FILE))?)
+}
+
+/// Opens stores and builds the shared state (without starting anything).
+pub fn build_state(config: ServerConfig) -> anyhow::Result<Arc<AppState>> {
+    std::fs::create_dir_all(&config.data_dir)?;
+    let store = open_store(&config.data_dir)?;
+    let blobs = LocalBlobStore::open(&config.data_dir.join("blobs"))?;
+    let secret = store.setting_or_init("presign_secret", &hex(&random_bytes(32)))?;
+    Ok(Arc::new(AppState {
+        store: Arc::new(store),
+        blobs: Arc::new(blobs),
+        engine: Arc::new(EcgAnalysisEngine),
+        renderer: Arc::new(NoReportRenderer),
+        presign_secret: secret.into_bytes(),
+        config,
+        work: Wakeup::default(),
+        outbox: Wakeup::default(),
+        stopping: Default::default(),
+    }))
+}
+
+/// Registers every route.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(health))
+        .route("/problems/{slug}", web::get().to(problem_doc))
+        .route("/api/v1/openapi.json", web::get().to(openapi_json))
+        .route("/api/v1/uploads", web::post().to(uploads::create_upload))
+        .route(
+            "/api/v1/uploads/direct",
+            web::post().to(uploads::direct_upload),
+        )
+        .route(
+            "/api/v1/uploads/{upload_id}",
+            web::get().to(uploads::get_upload),
+        )
+        .route(
+            "/api/v1/uploads/{upload_id}",
+            web::delete().to(uploads::delete_upload),
+        )
+        .route(
+            "/api/v1/uploads/{upload_id}/chunks/{offset}",
+            web::put().to(uploads::put_chunk),
+        )
+        .route(
+            "/api/v1/uploads/{upload_id}/chunks/{offset}",
+            web::delete().to(uploads::delete_chunk),
+        )
+        .route(
+            "/api/v1/uploads/{upload_id}/complete",
+            web::post().to(uploads::complete_upload),
+        )
+        .route(
+            "/api/v1/uploads/{upload_id}/upload-url",
+            web::post().to(uploads::create_upload_url),
+        )
+        .route(
+            "/api/v1/uploads/{upload_id}/content",
+            web::put().to(uploads::put_content),
+        )
+        .route("/api/v1/tasks", web::post().to(tasks::create_task))
+        .route("/api/v1/tasks", web::get().to(tasks::list_tasks))
+        .route("/api/v1/tasks/{task_id}", web::get().to(tasks::get_task))
+        .route(
+            "/api/v1/tasks/{task_id}/cancel",
+            web::post().to(tasks::cancel_task),
+        )
+        .route(
+            "/api/v1/tasks/{task_id}/result",
+            web::get().to(tasks::get_result),
+        )
+        .route(
+            "/api/v1/tasks/{task_id}/result",
+            web::patch().to(tasks::update_result),
+        )
+        .route(
+            "/api/v1/tasks/{task_id}/result/revisions",
+            web::get().to(tasks::result_revisions),
+        )
+        .route(
+            "/api/v1/tasks/{task_id}/approve",
+            web::post().to(tasks::approve),
+        )
+        .route(
+            "/api/v1/tasks/{task_id}/report",
+            web::get().to(tasks::get_report),
+        )
+        .route(
+            "/api/v1/tasks/{task_id}/share-links",
+            web::post().to(tasks::create_share),
+        )
+        .route(
+            "/api/v1/tasks/{task_id}/share-links",
+            web::get().to(tasks::list_shares),
+        )
+        .route(
+            "/api/v1/tasks/{task_id}/share-links/{share_id}",
+            web::delete().to(tasks::revoke_share),
+        )
+        .route(
+            "/api/v1/tasks/{task_id}/deliveries",
+            web::get().to(tasks::deliveries),
+        )
+        .route("/api/v1/shared/{token}", web::get().to(tasks::shared_view))
+        .route(
+            "/api/v1/shared/{token}/report",
+            web::get().to(tasks::shared_report),
+        )
+        .route(
+            "/api/v1/webhooks/secret",
+            web::get().to(tasks::webhook_secret),
+        )
+        .route(
+            "/api/v1/advanced/ecg/holter/upload-url",
+            web::post().to(holter::upload_url),
+        )
+        .route(
+            "/api/v1/advanced/ecg/holter/submit",
+            web::post().to(holter::submit),
+        )
+        .route(
+            "/api/v1/advanced/ecg/holter/status/{task_id}",
+            web::get().to(holter::status),
+        )
+        .route(
+            "/api/v1/advanced/ecg/holter/result/{task_id}",
+            web::get().to(holter::result),
+        )
+        .route(
+            "/api/v1/advanced/ecg/holter/report/{task_id}",
+            web::get().to(holter::report),
+        )
+        .route(
+            "/api/v1/advanced/ecg/holter/cancel/{task_id}",
+            web::post().to(holter::cancel_task),
+        );
+}
+
+async fn health() -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
+}
+
+async fn openapi_json() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(openapi::document_json())
+}
+
+async fn problem_doc(path: web::Path<String>) -> ApiResult<HttpResponse> {
+    let kind =
+        ProblemKind::from_slug(&path).ok_or_else(|| ApiError::not_found("problem type", &path))?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "type": kind.type_uri(),
+        "title": kind.title(),
+        "status": kind.status().as_u16(),
+        "documentation": "docs/API.md, section Errors",
+    })))
+}
+
+/// Turns framework errors (unknown route, bad path or query, body too large) that are not
+/// already problem documents into RFC 9457 problems.
+fn problem_for_framework_errors<B>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if is_problem {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let kind = match status.as_u16() {
+        400 => Some(ProblemKind::BadRequest),
+        404 => Some(ProblemKind::NotFound),
+        413 => Some(ProblemKind::PayloadTooLarge),
+        500 => Some(ProblemKind::Internal),
+        _ => None,
+    };
+    let body = match kind {
+        Some(k) => serde_json::json!({
+            "type": k.type_uri(), "title": k.title(), "status": status.as_u16(),
+            "detail": format!("{} {}", res.request().method(), res.request().path()),
+        }),
+        None => serde_json::json!({
+            "type": "about:blank",
+            "title": status.canonical_reason().unwrap_or("Error"),
+            "status": status.as_u16(),
+            "detail": format!("{} {}", res.request().method(), res.request().path()),
+        }),
+    };
+    let (req, old) = res.into_parts();
+    let mut new = HttpResponse::build(status);
+    if let Some(allow) = old.headers().get(header::ALLOW) {
+        new.insert_header((header::ALLOW, allow.clone()));
+    }
+    new.insert_header((
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    ));
+    let new: HttpResponse<BoxBody> = new.body(body.to_string());
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(req, new).map_into_right_body(),
+    ))
+}
+
+fn janitor(state: Arc<AppState>) {
+    while !state.stopping.load(Ordering::Relaxed) {
+        match state.store.expired_uploads(crate::timestamps::now_ms()) {
+            Ok(ids) => {
+                for id in ids {
+                    tracing::info!("upload session {id} expired: deleting it");
+                    if let Err(e) = state.blobs.delete_upload(&id) {
+                        tracing::warn!("deleting upload {id}: {e}");
+                    }
+                    if let Err(e) = state.store.delete_upload(&id) {
+                        tracing::warn!("deleting upload {id}: {e}");
+                    }
+                }
+            }
+            Err(e) => tracing::error!("janitor: {e}"),
+        }
+        state.work.wait(Duration::from_secs(30));
+    }
+}
+
+/// Runs the server until it is stopped (Ctrl-C / SIGTERM). Prints
+/// `ecg-server listening on http://ADDR` on stdout once the socket is bound.
+pub fn serve(config: ServerConfig) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&config.data_dir)?;
+    let lock_path = config.data_dir.join("server.lock");
+    let lock = File::create(&lock_path)?;
+    if lock.try_lock().is_err() {
+        anyhow::bail!(
+            "another ecg-server is using {} (lock {})",
+            config.data_dir.display(),
+            lock_path.display()
+        );
+    }
+    let state = build_state(config)?;
+    let requeued = state.store.requeue_interrupted()?;
+    if !requeued.is_empty() {
+        tracing::info!(
+            "resuming {} task(s) interrupted by a restart: {requeued:?}",
+            requeued.len()
+        );
+    }
+    let _workers = worker::spawn(&state);
+    {
+        let st = Arc::clone(&state);
+        std::thread::Builder::new()
+            .name("webhooks".into())
+            .spawn(move || webhooks::run_deliverer(st))?;
+        let st = Arc::clone(&state);
+        std::thread::Builder::new()
+            .name("janitor".into())
+            .spawn(move || janitor(st))?;
+    }
+    let data = web::Data::from(Arc::clone(&state));
+    let json_limit = state.config.max_json_bytes;
+    let http_workers = state.config.http_workers;
+    let bind = state.config.bind.clone();
+    let system = actix_web::rt::System::new();
+    let result = system.block_on(async move {
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .app_data(web::PayloadConfig::new(json_limit))
+                .wrap(ErrorHandlers::new().default_handler(problem_for_framework_errors))
+                .configure(routes)
+        })
+        .workers(http_workers)
+        .backlog(4096)
+        .bind(&bind)?;
+        for addr in server.addrs() {
+            println!("ecg-server listening on http://{addr}");
+        }
+        use std::io::Write as _;
+        let _ = std::io::stdout().flush();
+        server.run().await
+    });
+    state.stopping.store(true, Ordering::Relaxed);
+    state.work.notify();
+    state.outbox.notify();
+    drop(lock);
+    Ok(result?)
+}

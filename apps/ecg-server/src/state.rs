@@ -1,0 +1,118 @@
+//! The server's configuration and shared state.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+
+use crate::blob::BlobStore;
+use crate::engine::{AnalysisEngine, ReportRenderer};
+use crate::store::MetadataStore;
+
+/// Settings of a running server (CLI flags; defaults are the embedded setup).
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    /// Listen address.
+    pub bind: String,
+    /// Data directory (database, blobs, lock file).
+    pub data_dir: PathBuf,
+    /// Base URL clients reach the server at (for pre-signed and share URLs); by default
+    /// taken from each request's `Host`.
+    pub public_url: Option<String>,
+    /// HTTP worker threads.
+    pub http_workers: usize,
+    /// Analysis worker threads.
+    pub analysis_workers: usize,
+    /// Largest JSON request body.
+    pub max_json_bytes: usize,
+    /// Largest chunk of a chunked upload.
+    pub max_chunk_bytes: usize,
+    /// Largest upload (declared size, and one-request or pre-signed bodies).
+    pub max_upload_bytes: u64,
+    /// Lifetime of an open upload session.
+    pub session_ttl: Duration,
+    /// Lifetime of a pre-signed upload URL.
+    pub presign_ttl: Duration,
+    /// First webhook retry delay (doubles each attempt).
+    pub webhook_retry_base: Duration,
+    /// Largest webhook retry delay.
+    pub webhook_retry_max: Duration,
+    /// Attempts before a delivery is given up.
+    pub webhook_max_attempts: u32,
+    /// Timeout of one webhook request.
+    pub webhook_timeout: Duration,
+}
+
+impl ServerConfig {
+    /// Defaults for a data directory: the embedded setup (`127.0.0.1:8080`, one worker
+    /// per core).
+    pub fn new(data_dir: PathBuf) -> Self {
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
+        ServerConfig {
+            bind: "127.0.0.1:8080".into(),
+            data_dir,
+            public_url: None,
+            http_workers: cores,
+            analysis_workers: cores,
+            max_json_bytes: 1 << 20,
+            max_chunk_bytes: 64 << 20,
+            max_upload_bytes: 64 << 30,
+            session_ttl: Duration::from_secs(24 * 3600),
+            presign_ttl: Duration::from_secs(3600),
+            webhook_retry_base: Duration::from_secs(5),
+            webhook_retry_max: Duration::from_secs(3600),
+            webhook_max_attempts: 8,
+            webhook_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Wakes sleeping background threads when there is new work.
+#[derive(Debug, Default)]
+pub struct Wakeup {
+    generation: Mutex<u64>,
+    cond: Condvar,
+}
+
+impl Wakeup {
+    /// Wakes every waiter.
+    pub fn notify(&self) {
+        let mut g = self.generation.lock().unwrap_or_else(|e| e.into_inner());
+        *g += 1;
+        self.cond.notify_all();
+    }
+
+    /// Sleeps until notified or `timeout` passes.
+    pub fn wait(&self, timeout: Duration) {
+        let g = self.generation.lock().unwrap_or_else(|e| e.into_inner());
+        let start = *g;
+        let guard = self
+            .cond
+            .wait_timeout_while(g, timeout, |g| *g == start)
+            .map(|(g, _)| g);
+        drop(guard);
+    }
+}
+
+/// Everything handlers and background threads share.
+pub struct AppState {
+    /// Metadata.
+    pub store: Arc<dyn MetadataStore>,
+    /// Bytes.
+    pub blobs: Arc<dyn BlobStore>,
+    /// Analysis step.
+    pub engine: Arc<dyn AnalysisEngine>,
+    /// Report step.
+    pub renderer: Arc<dyn ReportRenderer>,
+    /// Settings.
+    pub config: ServerConfig,
+    /// Key of pre-signed URL signatures.
+    pub presign_secret: Vec<u8>,
+    /// New tasks or reports to work on.
+    pub work: Wakeup,
+    /// New webhook deliveries.
+    pub outbox: Wakeup,
+    /// Set when the server shuts down.
+    pub stopping: std::sync::atomic::AtomicBool,
+}

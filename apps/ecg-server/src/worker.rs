@@ -1,0 +1,262 @@
+//! The durable task queue's workers: a pool of threads (one per core by default) that take
+//! queued tasks from the database, decode the upload, run the analysis engine, store the
+//! result and move the task on; and render reports. Nothing runs on the HTTP threads.
+
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use ecg_core::Record;
+
+use crate::engine::{AnalysisKind, EngineError};
+use crate::metadata::TaskMetadata;
+use crate::state::AppState;
+use crate::store::{ReportState, RevisionRow, TaskRow, TaskStatus, Transition};
+use crate::timestamps::{now_ms, rfc3339};
+use crate::uploads::{decode, record_summary};
+use crate::webhooks::task_event;
+
+/// Blob key of a result version.
+pub fn result_key(task_id: &str, version: u32) -> String {
+    format!("results/{task_id}/v{version}.json")
+}
+
+/// Blob key of a task's PDF report.
+pub fn report_key(task_id: &str) -> String {
+    format!("reports/{task_id}.pdf")
+}
+
+/// Starts the worker threads (worker 0 also renders reports).
+pub fn spawn(state: &Arc<AppState>) -> Vec<std::thread::JoinHandle<()>> {
+    (0..state.config.analysis_workers.max(1))
+        .map(|i| {
+            let st = Arc::clone(state);
+            std::thread::Builder::new()
+                .name(format!("analysis-{i}"))
+                .spawn(move || worker_loop(&st, i == 0))
+                .unwrap_or_else(|e| panic!("cannot start worker thread: {e}"))
+        })
+        .collect()
+}
+
+fn worker_loop(state: &AppState, renders: bool) {
+    while !state.stopping.load(Ordering::Relaxed) {
+        match state
+            .store
+            .claim_next_task(now_ms(), &|t, seq| task_event(t, seq, "task.processing"))
+        {
+            Ok(Some(task)) => {
+                state.outbox.notify();
+                run_task(state, task);
+                continue;
+            }
+            Ok(None) => {}
+            Err(e) => tracing::error!("queue: {e}"),
+        }
+        if renders {
+            match state.store.claim_next_report() {
+                Ok(Some(task)) => {
+                    render_report(state, &task);
+                    continue;
+                }
+                Ok(None) => {}
+                Err(e) => tracing::error!("report queue: {e}"),
+            }
+        }
+        state.work.wait(Duration::from_secs(2));
+    }
+}
+
+/// Decodes the records a task analyses, with the request metadata applied.
+pub fn task_records(state: &AppState, task: &TaskRow) -> Result<Vec<Record>, String> {
+    let upload = state
+        .store
+        .upload_unscoped(&task.upload_id)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("upload {} no longer exists", task.upload_id))?;
+    let decoded = decode(state, &upload).map_err(|e| e.detail)?;
+    let mut records = decoded.records;
+    if let Some(chosen) = &task.records {
+        let n = records.len();
+        let mut slots: Vec<Option<Record>> = records.into_iter().map(Some).collect();
+        records = Vec::with_capacity(chosen.len());
+        for &i in chosen {
+            let r = slots
+                .get_mut(i)
+                .and_then(Option::take)
+                .ok_or_else(|| format!("record {i} does not exist (the upload has {n})"))?;
+            records.push(r);
+        }
+    }
+    if records.is_empty() {
+        return Err("the upload contains no records to analyse".into());
+    }
+    let meta: TaskMetadata =
+        serde_json::from_value(task.metadata.clone()).map_err(|e| e.to_string())?;
+    for r in &mut records {
+        meta.apply(r)?;
+    }
+    Ok(records)
+}
+
+fn fail(state: &AppState, task: &TaskRow, error: String) {
+    let mut t = Transition::new(&[TaskStatus::Processing], TaskStatus::Failed);
+    t.error = Some(Some(error));
+    t.event = Some("task.failed");
+    if let Err(e) = state
+        .store
+        .transition(&task.id, &t, &|t, s| task_event(t, s, "task.failed"))
+    {
+        tracing::error!("task {}: {e}", task.id);
+    }
+    state.outbox.notify();
+}
+
+struct ProgressState {
+    last_pct: u8,
+    last_write: Instant,
+    last_event_quarter: u8,
+}
+
+fn run_task(state: &AppState, task: TaskRow) {
+    let kind = AnalysisKind::parse(&task.kind).unwrap_or(AnalysisKind::LongTerm);
+    let records = match task_records(state, &task) {
+        Ok(r) => r,
+        Err(e) => return fail(state, &task, e),
+    };
+    let _ = state.store.set_progress(&task.id, 5);
+    let progress = Mutex::new(ProgressState {
+        last_pct: 5,
+        last_write: Instant::now(),
+        last_event_quarter: 0,
+    });
+    let report = |fraction: f64| {
+        let pct = (5.0 + 90.0 * fraction.clamp(0.0, 1.0)).floor() as u8;
+        let Ok(mut p) = progress.lock() else { return };
+        if pct <= p.last_pct || (p.last_write.elapsed() < Duration::from_millis(200) && pct < 95) {
+            return;
+        }
+        p.last_pct = pct;
+        p.last_write = Instant::now();
+        let quarter = pct / 25;
+        if quarter > p.last_event_quarter {
+            p.last_event_quarter = quarter;
+            let mut t = Transition::new(&[TaskStatus::Processing], TaskStatus::Processing);
+            t.progress = Some(pct);
+            t.event = Some("task.progress");
+            let _ = state
+                .store
+                .transition(&task.id, &t, &|t, s| task_event(t, s, "task.progress"));
+            state.outbox.notify();
+        } else {
+            let _ = state.store.set_progress(&task.id, pct);
+        }
+    };
+    let analysis = match state.engine.analyse(&records, kind, &report) {
+        Ok(a) => a,
+        Err(e @ EngineError::Unavailable(_)) => return fail(state, &task, e.to_string()),
+        Err(EngineError::Failed(msg)) => return fail(state, &task, msg),
+    };
+    let meta: TaskMetadata = serde_json::from_value(task.metadata.clone()).unwrap_or_default();
+    let first = &records[0];
+    let result = serde_json::json!({
+        "task_id": task.id,
+        "kind": kind,
+        "version": 1,
+        "engine": state.engine.name(),
+        "analysed_at": rfc3339(now_ms()),
+        "total_beats": analysis.get("total_beats").cloned().unwrap_or(serde_json::Value::Null),
+        "records": records.iter().enumerate().map(|(i, r)| record_summary(i, r)).collect::<Vec<_>>(),
+        "patient": first.personal,
+        "recording": first.readings,
+        "report": meta.report,
+        "tags": meta.tags,
+        "analysis": analysis,
+        "review": {"statements": [], "conclusion": null, "annotations": [], "comment": null},
+    });
+    let bytes = match serde_json::to_vec(&result) {
+        Ok(b) => b,
+        Err(e) => return fail(state, &task, format!("serialising the result: {e}")),
+    };
+    if let Err(e) = state.blobs.put(&result_key(&task.id, 1), &bytes) {
+        return fail(state, &task, format!("storing the result: {e}"));
+    }
+    let rev = RevisionRow {
+        version: 1,
+        actor: state.engine.name(),
+        at: rfc3339(now_ms()),
+        action: "analysis".into(),
+        changes: serde_json::json!({}),
+    };
+    if let Err(e) = state.store.add_revision(&task.id, &rev) {
+        // A rerun after a crash finds the revision already there: that is fine.
+        tracing::warn!("task {}: revision 1: {e}", task.id);
+    }
+    let (to, event, report_state) = if task.auto_complete {
+        (TaskStatus::Completed, "task.completed", ReportState::Queued)
+    } else {
+        (TaskStatus::Review, "task.review", ReportState::None)
+    };
+    let mut t = Transition::new(&[TaskStatus::Processing], to);
+    t.progress = Some(100);
+    t.result_version = Some(1);
+    t.report_state = Some(report_state);
+    t.event = Some(event);
+    match state
+        .store
+        .transition(&task.id, &t, &|t, s| task_event(t, s, event))
+    {
+        Ok(Some(_)) => {}
+        Ok(None) => tracing::info!(
+            "task {} changed state during analysis (cancelled?)",
+            task.id
+        ),
+        Err(e) => tracing::error!("task {}: {e}", task.id),
+    }
+    state.outbox.notify();
+    state.work.notify();
+}
+
+/// Loads the current result document of a task.
+pub fn load_result(state: &AppState, task: &TaskRow) -> Result<Option<serde_json::Value>, String> {
+    if task.result_version == 0 {
+        return Ok(None);
+    }
+    let Some(bytes) = state
+        .blobs
+        .get(&result_key(&task.id, task.result_version))
+        .map_err(|e| e.to_string())?
+    else {
+        return Ok(None);
+    };
+    serde_json::from_slice(&bytes)
+        .map(Some)
+        .map_err(|e| e.to_string())
+}
+
+fn render_report(state: &AppState, task: &TaskRow) {
+    let outcome = (|| -> Result<Vec<u8>, EngineError> {
+        let result = load_result(state, task)
+            .map_err(EngineError::Failed)?
+            .ok_or_else(|| EngineError::Failed("no result to report".into()))?;
+        let records = task_records(state, task).map_err(EngineError::Failed)?;
+        state.renderer.render(&records, &result)
+    })();
+    let new_state = match outcome {
+        Ok(pdf) => match state.blobs.put(&report_key(&task.id), &pdf) {
+            Ok(()) => ReportState::Ready,
+            Err(e) => {
+                tracing::error!("task {}: storing the report: {e}", task.id);
+                ReportState::Failed
+            }
+        },
+        Err(EngineError::Unavailable(_)) => ReportState::Unavailable,
+        Err(EngineError::Failed(msg)) => {
+            tracing::error!("task {}: report: {msg}", task.id);
+            ReportState::Failed
+        }
+    };
+    if let Err(e) = state.store.set_report_state(&task.id, new_state) {
+        tracing::error!("task {}: {e}", task.id);
+    }
+}
