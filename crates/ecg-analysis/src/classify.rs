@@ -1,16 +1,25 @@
 //! Beat classification into AAMI classes from morphology (template clustering) and
-//! rhythm (prematurity, compensatory pause).
+//! rhythm (prematurity, compensatory pause, runs).
 //!
 //! 1. Every beat's QRS shape (24 points from -100 ms to +120 ms on up to two leads,
 //!    baseline-corrected) is matched against the templates found so far (Pearson
-//!    correlation and amplitude ratio); an unmatched beat starts a new template. Templates
-//!    follow slow morphology drift (running mean).
-//! 2. The template with most beats is the dominant (normal) morphology. A template is
-//!    ventricular when its complexes are clearly wider than the dominant ones, or when
-//!    its shape differs strongly from the dominant shape and its beats come early.
-//! 3. A beat of normal shape is supraventricular (SVEB) when it comes early relative to
-//!    the running normal RR interval and is not followed by a shorter interval (a sinus
-//!    rate increase shortens both).
+//!    correlation and amplitude ratio); an unmatched beat starts a new template.
+//!    Templates follow slow morphology drift (running mean).
+//! 2. Each beat's prematurity is its RR interval over the median of the 16 surrounding
+//!    RR intervals; its QRS width is the time between 10% and 90% of its slope energy.
+//! 3. The dominant template is the narrowest of the large templates whose beats mostly
+//!    come on time. "Normal-type" templates are the dominant one and every template of
+//!    at least 2% of the beats (5 minimum) that is not clearly wider and whose beats come
+//!    on time (intermittent bundle-branch block or pre-excitation stay normal); a small
+//!    one whose beats mostly neighbour ventricular beats is a ventricular run instead.
+//! 4. A beat of a normal-type template is `N`, or `S` when premature and followed by a
+//!    longer interval. Another beat is compared with its nearest normal-type template: it
+//!    is `V` when its shape differs (correlation below 0.85) and it is wider, premature
+//!    or next to a ventricular beat, or when it is much wider; beats that come on time,
+//!    without compensatory pause and away from ventricular beats need stronger evidence
+//!    (noise and aberrancy look odd too). Beats after a pacing spike are `Q`.
+//!
+//! Fusion beats (`F`) are not recognised yet: they come out as `N` or `V`.
 
 use ecg_core::AamiClass;
 use serde::{Deserialize, Serialize};
@@ -46,8 +55,8 @@ impl Default for ClassifierConfig {
             match_correlation: 0.92,
             amplitude_factor: 1.6,
             max_templates: 48,
-            wide_qrs_s: 0.035,
-            ventricular_correlation: 0.7,
+            wide_qrs_s: 0.03,
+            ventricular_correlation: 0.85,
             premature_ratio: 0.85,
         }
     }
@@ -93,7 +102,6 @@ struct Cluster {
     centred: Vec<f32>,
     norm: f32,
     count: u32,
-    width_sum: f64,
     early: u32,
     first: i64,
 }
@@ -105,7 +113,6 @@ impl Cluster {
             centred: vec![0.0; shape.len()],
             norm: 0.0,
             count: 0,
-            width_sum: 0.0,
             early: 0,
             first: f.sample,
         };
@@ -217,46 +224,225 @@ pub fn classify(
             }
         };
         clusters[k].add(s);
-        clusters[k].width_sum += feats[i].width_s as f64;
         assign[i] = k as u32;
         last_t = k;
     }
-    // --- dominant template and template classes
-    let dominant = (0..clusters.len())
-        .max_by_key(|&k| (clusters[k].count, std::cmp::Reverse(k)))
-        .unwrap_or(0);
-    // prematurity per beat against the local median RR of the surrounding beats
+    // --- prematurity against the local median RR of the surrounding beats
     let local_rr = local_median_rr(&rr_prev, 8);
-    for i in 1..n {
-        if rr_prev[i] < cfg.premature_ratio * local_rr[i] {
-            clusters[assign[i] as usize].early += 1;
+    let prem: Vec<f64> = (0..n)
+        .map(|i| {
+            if i == 0 {
+                1.0
+            } else {
+                rr_prev[i] / local_rr[i]
+            }
+        })
+        .collect();
+    let mut widths: Vec<Vec<f32>> = vec![Vec::new(); clusters.len()];
+    for i in 0..n {
+        let k = assign[i] as usize;
+        widths[k].push(feats[i].width_s);
+        if prem[i] < cfg.premature_ratio {
+            clusters[k].early += 1;
         }
     }
-    let width = |k: usize| (clusters[k].width_sum / clusters[k].count.max(1) as f64) as f32;
-    let dom_width = width(dominant);
+    let width: Vec<f32> = widths
+        .iter_mut()
+        .map(|w| {
+            if w.is_empty() {
+                return 0.0;
+            }
+            let mid = w.len() / 2;
+            *w.select_nth_unstable_by(mid, f32::total_cmp).1
+        })
+        .collect();
+    let early_frac = |k: usize| clusters[k].early as f32 / clusters[k].count.max(1) as f32;
+    // dominant: among the large clusters that mostly come on time, the narrowest
+    let max_count = clusters.iter().map(|c| c.count).max().unwrap_or(0);
+    let dominant = (0..clusters.len())
+        .filter(|&k| 2 * clusters[k].count >= max_count && early_frac(k) < 0.5)
+        .min_by(|&a, &b| width[a].total_cmp(&width[b]).then(a.cmp(&b)))
+        .or_else(|| (0..clusters.len()).max_by_key(|&k| (clusters[k].count, std::cmp::Reverse(k))))
+        .unwrap_or(0);
+    let dom_width = width[dominant];
+    // normal-type templates: QRS as narrow as the dominant one, beats mostly on time
     let sims: Vec<f32> = clusters
         .iter()
         .map(|c| correlation(&clusters[dominant].centred, clusters[dominant].norm, c))
         .collect();
-    let ventricular: Vec<bool> = (0..clusters.len())
+    // (small clusters are ectopic or artefacts until shown otherwise)
+    let min_size = (n as f32 * 0.02).max(5.0) as u32;
+    let normal_type: Vec<bool> = (0..clusters.len())
         .map(|k| {
-            if k == dominant {
-                return false;
-            }
-            let wide = width(k) > dom_width + cfg.wide_qrs_s;
-            let early = clusters[k].early as f32 > 0.5 * clusters[k].count as f32;
-            wide || (sims[k] < cfg.ventricular_correlation && early)
+            k == dominant
+                || (clusters[k].count >= min_size
+                    && width[k] <= dom_width + cfg.wide_qrs_s
+                    && early_frac(k) < 0.2)
         })
         .collect();
-    // --- beat classes
+    // --- beat classes: compare each beat with its nearest normal-type template. A small
+    // on-time cluster whose beats mostly neighbour ventricular beats is a ventricular run
+    // (its beats are on time relative to each other): the second pass drops it from the
+    // normal types.
+    let mut normal_type = normal_type;
+    let mut beats = label_beats(&BeatContext {
+        feats,
+        shapes,
+        dim,
+        assign: &assign,
+        clusters: &clusters,
+        normal_type: &normal_type,
+        width: &width,
+        prem: &prem,
+        rr_prev: &rr_prev,
+        dominant,
+        cfg,
+        previous: None,
+    });
+    for k in 0..clusters.len() {
+        if k == dominant || !normal_type[k] || clusters[k].count as f32 >= 0.1 * n as f32 {
+            continue;
+        }
+        let (mut members, mut near_v) = (0u32, 0u32);
+        for i in 0..n {
+            if assign[i] as usize != k {
+                continue;
+            }
+            members += 1;
+            let v_prev = i > 0 && beats[i - 1].class == AamiClass::V;
+            let v_next = i + 1 < n && beats[i + 1].class == AamiClass::V;
+            if v_prev || v_next {
+                near_v += 1;
+            }
+        }
+        if 2 * near_v > members {
+            normal_type[k] = false;
+        }
+    }
+
+    {
+        beats = label_beats(&BeatContext {
+            feats,
+            shapes,
+            dim,
+            assign: &assign,
+            clusters: &clusters,
+            normal_type: &normal_type,
+            width: &width,
+            prem: &prem,
+            rr_prev: &rr_prev,
+            dominant,
+            cfg,
+            previous: Some(&beats),
+        });
+    }
+    let mut templ_v = vec![0u32; clusters.len()];
+    for b in &beats {
+        if b.class == AamiClass::V {
+            templ_v[b.template as usize] += 1;
+        }
+    }
+    let templates = clusters
+        .iter()
+        .enumerate()
+        .map(|(k, c)| Template {
+            id: k as u32,
+            class: if 2 * templ_v[k] > c.count {
+                AamiClass::V
+            } else {
+                AamiClass::N
+            },
+            count: c.count,
+            qrs_ms: width[k] * 1000.0,
+            similarity: sims[k],
+            example_sample: c.first,
+        })
+        .collect();
+    Classes { beats, templates }
+}
+
+/// Inputs of [`label_beats`].
+struct BeatContext<'a> {
+    feats: &'a [BeatFeatures],
+    shapes: &'a [f32],
+    dim: usize,
+    assign: &'a [u32],
+    clusters: &'a [Cluster],
+    normal_type: &'a [bool],
+    width: &'a [f32],
+    prem: &'a [f64],
+    rr_prev: &'a [f64],
+    dominant: usize,
+    cfg: &'a ClassifierConfig,
+    /// Classes of a previous pass (for run continuation).
+    previous: Option<&'a [BeatClass]>,
+}
+
+/// One class per beat from its template, shape, width and timing.
+fn label_beats(cx: &BeatContext<'_>) -> Vec<BeatClass> {
+    let BeatContext {
+        feats,
+        shapes,
+        dim,
+        assign,
+        clusters,
+        normal_type,
+        width,
+        prem,
+        rr_prev,
+        dominant,
+        cfg,
+        previous,
+    } = *cx;
+    let n = feats.len();
+    let mut centred = vec![0f32; dim];
     let mut beats = Vec::with_capacity(n);
     for i in 0..n {
         let t = assign[i] as usize;
+        let s = &shapes[i * dim..(i + 1) * dim];
+        let m = s.iter().sum::<f32>() / dim as f32;
+        for (c, v) in centred.iter_mut().zip(s) {
+            *c = v - m;
+        }
+        let norm = centred.iter().map(|v| v * v).sum::<f32>().sqrt();
+        let (near, corr) = if normal_type[t] {
+            (t, 1.0)
+        } else {
+            (0..clusters.len())
+                .filter(|&k| normal_type[k])
+                .map(|k| (k, correlation(&centred, norm, &clusters[k])))
+                .max_by(|a, b| a.1.total_cmp(&b.1))
+                .unwrap_or((dominant, 0.0))
+        };
+        let dw = feats[i].width_s - width[near];
+        let early = prem[i] < cfg.premature_ratio;
+        let neighbour_v = previous.is_some_and(|p| {
+            (i > 0 && p[i - 1].class == AamiClass::V)
+                || (i + 1 < n && p[i + 1].class == AamiClass::V)
+        });
+        let vc = cfg.ventricular_correlation;
+        // on time, no compensatory pause and not next to a ventricular beat: an odd shape
+        // is more often noise or aberrancy than a ventricular beat, so ask for more
+        let next_ratio = if i + 1 < n {
+            (feats[i + 1].sample - feats[i].sample) as f64 / rr_prev[i].max(1.0) * prem[i]
+        } else {
+            1.0
+        };
+        let timely = !early && !neighbour_v && next_ratio < 1.1;
+        let ventricular = !normal_type[t]
+            && if timely {
+                (corr < vc - 0.3 && dw > cfg.wide_qrs_s / 3.0) || dw > cfg.wide_qrs_s * 1.3
+            } else {
+                corr < vc - 0.3
+                    || dw > cfg.wide_qrs_s
+                    || (corr < vc && (dw > cfg.wide_qrs_s / 3.0 || early || neighbour_v))
+                    || (corr < vc + 0.05 && dw > cfg.wide_qrs_s / 2.0 && early)
+            };
         let class = if feats[i].paced {
             AamiClass::Q
-        } else if ventricular[t] {
+        } else if ventricular {
             AamiClass::V
-        } else if i > 0 && rr_prev[i] < cfg.premature_ratio * local_rr[i] {
+        } else if i > 0 && early {
             // an early narrow beat: SVEB unless the next interval is as short (rate rise)
             let next = if i + 1 < n {
                 (feats[i + 1].sample - feats[i].sample) as f64
@@ -276,23 +462,7 @@ pub fn classify(
             template: t as u32,
         });
     }
-    let templates = clusters
-        .iter()
-        .enumerate()
-        .map(|(k, c)| Template {
-            id: k as u32,
-            class: if ventricular[k] {
-                AamiClass::V
-            } else {
-                AamiClass::N
-            },
-            count: c.count,
-            qrs_ms: width(k) * 1000.0,
-            similarity: sims[k],
-            example_sample: c.first,
-        })
-        .collect();
-    Classes { beats, templates }
+    beats
 }
 
 /// For each beat, the median of the RR intervals of the `half` beats before and after it

@@ -364,11 +364,13 @@ fn process_chunk(
                 shapes.push(m[i] - base);
             }
         }
+        let widths: Vec<f32> = morph.iter().map(|m| qrs_width(m, d.sample, fs)).collect();
+        let width_s = widths.iter().sum::<f32>() / widths.len().max(1) as f32;
         feats.push(BeatFeatures {
             sample: abs,
             lead: d.lead as u16,
             energy: d.energy,
-            width_s: d.width_s,
+            width_s,
             quality: d.quality,
             paced,
         });
@@ -397,6 +399,38 @@ fn process_chunk(
         segments: segments.into_iter().collect(),
         spikes,
     })
+}
+
+/// QRS duration estimate (s): the time between 10% and 90% of the slope energy of `m`
+/// within -100..+120 ms of the R peak at `r`.
+pub(crate) fn qrs_width(m: &[f32], r: usize, fs: f64) -> f32 {
+    let lo = r.saturating_sub((0.10 * fs) as usize).max(1);
+    let hi = (r + (0.12 * fs) as usize).min(m.len().saturating_sub(1));
+    if hi <= lo + 2 {
+        return 0.0;
+    }
+    let e: Vec<f64> = (lo..hi)
+        .map(|k| ((m[k + 1] - m[k - 1]) as f64).powi(2))
+        .collect();
+    let total: f64 = e.iter().sum();
+    if total <= 0.0 {
+        return 0.0;
+    }
+    let mut acc = 0.0;
+    let (mut a, mut b) = (None, None);
+    for (k, v) in e.iter().enumerate() {
+        acc += v;
+        if a.is_none() && acc >= 0.1 * total {
+            a = Some(k);
+        }
+        if b.is_none() && acc >= 0.9 * total {
+            b = Some(k);
+        }
+    }
+    match (a, b) {
+        (Some(a), Some(b)) => ((b - a) as f64 / fs) as f32,
+        _ => 0.0,
+    }
 }
 
 /// Sample offsets (relative to the R peak) of the shape points: -100 ms to +120 ms.
