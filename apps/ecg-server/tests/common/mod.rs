@@ -1,0 +1,385 @@
+//! Starts the real `ecg-server` binary on a free loopback port with a temporary data
+//! directory, and talks to it over HTTP.
+#![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_ecg-server");
+
+/// A path under the shared test data (a missing file fails the test).
+pub fn shared(rel: &str) -> PathBuf {
+    let p = Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/testdata"
+    ))
+    .join(rel);
+    assert!(p.is_file(), "shared test data missing: {}", p.display());
+    p
+}
+
+/// `ecg-server keys create --tenant NAME --data DIR`: the key printed on stdout.
+pub fn create_key(data: &Path, tenant: &str) -> String {
+    let out = Command::new(BIN)
+        .args(["keys", "create", "--tenant", tenant, "--data"])
+        .arg(data)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let key = String::from_utf8(out.stdout).unwrap();
+    let key = key.trim().to_owned();
+    assert!(key.starts_with("ecgk_") && !key.contains('\n'), "{key:?}");
+    key
+}
+
+pub struct Server {
+    pub child: Child,
+    pub base: String,
+    pub data: PathBuf,
+    pub agent: ureq::Agent,
+}
+
+impl Server {
+    pub fn start(data: &Path, extra: &[&str]) -> Server {
+        let mut child = Command::new(BIN)
+            .args(["serve", "--bind", "127.0.0.1:0", "--workers", "2", "--data"])
+            .arg(data)
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let addr = line
+            .trim()
+            .strip_prefix("ecg-server listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_owned();
+        Server {
+            child,
+            base: addr,
+            data: data.to_owned(),
+            agent: agent(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn kill9(&mut self) {
+        self.child.kill().unwrap(); // SIGKILL
+        self.child.wait().unwrap();
+    }
+
+    pub fn get(&self, key: Option<&str>, path: &str) -> Resp {
+        let mut r = self.agent.get(self.url(path));
+        if let Some(k) = key {
+            r = r.header("Authorization", &format!("Bearer {k}"));
+        }
+        Resp::from(r.call())
+    }
+
+    pub fn delete(&self, key: &str, path: &str) -> Resp {
+        Resp::from(
+            self.agent
+                .delete(self.url(path))
+                .header("Authorization", &format!("Bearer {key}"))
+                .call(),
+        )
+    }
+
+    pub fn post_json(&self, key: &str, path: &str, body: &serde_json::Value) -> Resp {
+        self.post_json_h(key, path, body, &[])
+    }
+
+    pub fn post_json_h(
+        &self,
+        key: &str,
+        path: &str,
+        body: &serde_json::Value,
+        headers: &[(&str, &str)],
+    ) -> Resp {
+        let mut r = self
+            .agent
+            .post(self.url(path))
+            .header("Authorization", &format!("Bearer {key}"))
+            .header("Content-Type", "application/json");
+        for (k, v) in headers {
+            r = r.header(*k, *v);
+        }
+        Resp::from(r.send(&serde_json::to_vec(body).unwrap()[..]))
+    }
+
+    pub fn patch_json(&self, key: &str, path: &str, body: &serde_json::Value) -> Resp {
+        Resp::from(
+            self.agent
+                .patch(self.url(path))
+                .header("Authorization", &format!("Bearer {key}"))
+                .header("Content-Type", "application/json")
+                .send(&serde_json::to_vec(body).unwrap()[..]),
+        )
+    }
+
+    pub fn put_bytes(
+        &self,
+        key: Option<&str>,
+        url: &str,
+        data: &[u8],
+        headers: &[(&str, &str)],
+    ) -> Resp {
+        let full = if url.starts_with("http") {
+            url.to_owned()
+        } else {
+            self.url(url)
+        };
+        let mut r = self
+            .agent
+            .put(full)
+            .header("Content-Type", "application/octet-stream");
+        if let Some(k) = key {
+            r = r.header("Authorization", &format!("Bearer {k}"));
+        }
+        for (k, v) in headers {
+            r = r.header(*k, *v);
+        }
+        Resp::from(r.send(data))
+    }
+
+    /// One-request upload of a file; returns the upload view.
+    pub fn upload_file(&self, key: &str, name: &str, data: &[u8]) -> serde_json::Value {
+        let r = Resp::from(
+            self.agent
+                .post(self.url(&format!("/api/v1/uploads/direct?file_name={name}")))
+                .header("Authorization", &format!("Bearer {key}"))
+                .header("Content-Type", "application/octet-stream")
+                .send(data),
+        );
+        assert_eq!(r.status, 201, "{}", r.text());
+        r.json()
+    }
+
+    /// Polls a task until `done(status)` or the timeout.
+    pub fn wait_task(
+        &self,
+        key: &str,
+        id: &str,
+        timeout: Duration,
+        done: &dyn Fn(&str) -> bool,
+    ) -> serde_json::Value {
+        let start = Instant::now();
+        loop {
+            let t = self.get(Some(key), &format!("/api/v1/tasks/{id}")).json();
+            if done(t["status"].as_str().unwrap()) {
+                return t;
+            }
+            assert!(start.elapsed() < timeout, "task {id} stuck: {t}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(120)))
+        .build()
+        .into()
+}
+
+pub struct Resp {
+    pub status: u16,
+    pub content_type: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Resp {
+    fn from(r: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Resp {
+        let mut r = r.expect("HTTP request failed");
+        let headers = r
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_owned()))
+            .collect::<Vec<_>>();
+        let content_type = r
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        let body = r
+            .body_mut()
+            .with_config()
+            .limit(512 << 20)
+            .read_to_vec()
+            .unwrap();
+        Resp {
+            status: r.status().as_u16(),
+            content_type,
+            headers,
+            body,
+        }
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Asserts an RFC 9457 problem of this status and type slug.
+    pub fn assert_problem(&self, status: u16, slug: &str) -> serde_json::Value {
+        assert_eq!(self.status, status, "{}", self.text());
+        assert_eq!(
+            self.content_type,
+            "application/problem+json",
+            "{}",
+            self.text()
+        );
+        let v = self.json();
+        assert_eq!(v["type"], format!("/problems/{slug}"), "{v}");
+        assert_eq!(v["status"], status);
+        assert!(v["title"].is_string() && v["detail"].is_string(), "{v}");
+        v
+    }
+}
+
+/// A received webhook request.
+#[derive(Clone, Debug)]
+pub struct Received {
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    pub answered: u16,
+}
+
+impl Received {
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    }
+}
+
+/// A local webhook receiver: answers 500 to the first `failures` requests, then 200.
+pub struct Receiver {
+    pub url: String,
+    pub received: Arc<Mutex<Vec<Received>>>,
+}
+
+impl Receiver {
+    pub fn start(failures: usize) -> Receiver {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        let received: Arc<Mutex<Vec<Received>>> = Arc::default();
+        let rec = Arc::clone(&received);
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                stream
+                    .set_read_timeout(Some(Duration::from_secs(10)))
+                    .unwrap();
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                    continue;
+                }
+                let mut headers = Vec::new();
+                let mut len = 0usize;
+                loop {
+                    let mut h = String::new();
+                    reader.read_line(&mut h).unwrap();
+                    let h = h.trim_end();
+                    if h.is_empty() {
+                        break;
+                    }
+                    let (k, v) = h.split_once(':').unwrap();
+                    if k.eq_ignore_ascii_case("content-length") {
+                        len = v.trim().parse().unwrap();
+                    }
+                    headers.push((k.trim().to_owned(), v.trim().to_owned()));
+                }
+                let mut body = vec![0; len];
+                reader.read_exact(&mut body).unwrap();
+                let mut all = rec.lock().unwrap();
+                let status = if all.len() < failures { 500 } else { 200 };
+                all.push(Received {
+                    headers,
+                    body,
+                    answered: status,
+                });
+                drop(all);
+                let reason = if status == 200 {
+                    "OK"
+                } else {
+                    "Internal Server Error"
+                };
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status} {reason}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                );
+            }
+        });
+        Receiver { url, received }
+    }
+
+    pub fn all(&self) -> Vec<Received> {
+        self.received.lock().unwrap().clone()
+    }
+}
+
+/// A ZIP (stored) holding `copies` copies of a file, each in its own directory.
+pub fn zip_of_copies(file: &Path, copies: usize) -> Vec<u8> {
+    let data = std::fs::read(file).unwrap();
+    let name = file.file_name().unwrap().to_string_lossy().into_owned();
+    let mut out = std::io::Cursor::new(Vec::new());
+    {
+        let mut zip = zip::ZipWriter::new(&mut out);
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored)
+            .large_file(false);
+        for i in 0..copies {
+            zip.start_file(format!("day{i:02}/{name}"), opts).unwrap();
+            zip.write_all(&data).unwrap();
+        }
+        zip.finish().unwrap();
+    }
+    out.into_inner()
+}
+
+pub fn sha256_hex(data: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
