@@ -151,17 +151,24 @@ impl Signal {
         let mut max = i32::MIN;
         let mut phys = NeumaierSum::default();
         let missing = self.missing_value;
+        let scale = self.scale;
         self.samples.for_each_chunk::<Error>(|_, chunk| {
+            // Accumulate a chunk in locals (registers), then fold into the totals: the
+            // same additions in the same order, without a store per sample.
+            let (mut lo, mut hi, mut sum, mut skipped, mut p) = (min, max, 0i64, 0u64, phys);
             for &d in chunk {
                 if Some(d) == missing {
-                    st.missing += 1;
+                    skipped += 1;
                     continue;
                 }
-                min = min.min(d);
-                max = max.max(d);
-                st.digital_sum += d as i64;
-                phys.add(self.scale.to_physical(d));
+                lo = lo.min(d);
+                hi = hi.max(d);
+                sum += d as i64;
+                p.add(scale.to_physical(d));
             }
+            (min, max, phys) = (lo, hi, p);
+            st.digital_sum += sum;
+            st.missing += skipped;
             Ok(())
         })?;
         if st.samples > st.missing {
