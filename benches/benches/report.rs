@@ -1,0 +1,3 @@
+//! report benchmark (to be written by the issue that owns it).
+
+fn main() {}

@@ -1,0 +1,1 @@
+//! PDF reports for ECG recordings (work in progress, issue "ecg-report").
