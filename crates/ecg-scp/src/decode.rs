@@ -183,10 +183,10 @@ fn decode_bytes(
                 });
             }
             let d = (rhythm.interval_us / r.interval_us) as usize;
-            if d > 64 {
+            if d > 16 {
                 return Err(Error::Unsupported {
                     section: 6,
-                    what: format!("a bimodal decimation factor of {d} (at most 64)"),
+                    what: format!("a bimodal decimation factor of {d} (at most 16)"),
                 });
             }
             (r.interval_us, d)
@@ -255,6 +255,17 @@ fn decode_bytes(
         };
         let mut values =
             rhythm.stored_values(k, tables.as_ref(), expected, opts.strict, warnings)?;
+        if bimodal && values.len() < expected {
+            return Err(Error::Malformed {
+                section: 6,
+                offset: rhythm.leads[k].0,
+                expected: format!(
+                    "lead {}: {expected} values for {declared} samples with protected areas and                      decimation by {factor}, found {}",
+                    k + 1,
+                    values.len()
+                ),
+            });
+        }
         if values.len() != expected {
             warnings.push(format!(
                 "section 6, lead {} ({}): section 3 declares {declared} samples (sample {} to {}) \

@@ -75,10 +75,12 @@ pub fn default_table_codes() -> Vec<HuffmanCode> {
     codes
 }
 
-/// Bits looked up at once; longer codes take a slower path.
+/// Most bits looked up at once; longer codes are found in a binary trie.
 const LUT_BITS: u8 = 12;
 /// Lookup entry for "the code is longer than the lookup".
 const LONG: u32 = u32::MAX;
+/// Trie child marking a leaf (code index in the low bits).
+const LEAF: u32 = 1 << 31;
 
 /// One decoding table.
 #[derive(Clone, Debug)]
@@ -87,52 +89,56 @@ pub(crate) struct HuffmanTable {
     /// Indexed by the next `lut_bits` bits: 0 = no code, `LONG`, else code index + 1.
     lut: Vec<u32>,
     lut_bits: u8,
-    /// Indices of codes longer than `lut_bits`.
-    long: Vec<usize>,
+    /// Binary trie of the codes longer than `lut_bits`, over their whole prefix: node
+    /// `n` has children `trie[n][0]` and `trie[n][1]` (0 = none, `LEAF | i` = code `i`,
+    /// else a node index). Node 0 is the root.
+    trie: Vec<[u32; 2]>,
 }
 
 impl HuffmanTable {
-    /// Builds a table, checking that the codes are prefix-free.
+    /// Builds a table, checking that the codes are prefix-free. The lookup covers at most
+    /// 12 bits and no more than 4 bits beyond what the number of codes needs, so its size
+    /// stays proportional to the section's bytes.
     fn new(codes: Vec<HuffmanCode>) -> std::result::Result<Self, String> {
-        let (table, conflict) = Self::build(codes);
-        match conflict {
-            Some(what) => Err(what),
-            None => Ok(table),
-        }
+        let needed = (usize::BITS - codes.len().leading_zeros()) as u8 + 4;
+        Self::with_lookup(codes, needed)
     }
 
-    /// Builds a table; the second value names the first prefix conflict, if any (the
-    /// conflicting code is left out of the table).
-    fn build(codes: Vec<HuffmanCode>) -> (Self, Option<String>) {
+    /// Builds a table whose lookup covers at most `lookup_bits` (and 12) bits.
+    fn with_lookup(codes: Vec<HuffmanCode>, lookup_bits: u8) -> std::result::Result<Self, String> {
         let max_prefix = codes.iter().map(|c| c.prefix_bits).max().unwrap_or(1);
-        let lut_bits = max_prefix.clamp(1, LUT_BITS);
+        let lut_bits = max_prefix.min(LUT_BITS).min(lookup_bits).max(1);
         let mut lut = vec![0u32; 1 << lut_bits];
-        let mut long = Vec::new();
-        let mut conflict = None;
+        let mut trie: Vec<[u32; 2]> = vec![[0, 0]];
         for (i, c) in codes.iter().enumerate() {
             if c.prefix_bits > lut_bits {
                 let slot = (c.code >> (c.prefix_bits - lut_bits)) as usize;
-                match lut[slot] {
-                    0 | LONG => {}
-                    other => {
-                        conflict.get_or_insert(format!(
-                            "code {i} has code {} as a prefix",
-                            other as usize - 1
-                        ));
-                        continue;
-                    }
-                }
-                let clash = long.iter().find(|&&j| {
-                    let o: &HuffmanCode = &codes[j];
-                    let p = o.prefix_bits.min(c.prefix_bits);
-                    o.code >> (o.prefix_bits - p) == c.code >> (c.prefix_bits - p)
-                });
-                if let Some(j) = clash {
-                    conflict.get_or_insert(format!("codes {j} and {i} are not prefix-free"));
-                    continue;
+                if lut[slot] != 0 && lut[slot] != LONG {
+                    return Err(format!("code {i} has code {} as a prefix", lut[slot] - 1));
                 }
                 lut[slot] = LONG;
-                long.push(i);
+                let mut node = 0usize;
+                for b in (0..c.prefix_bits).rev() {
+                    let bit = ((c.code >> b) & 1) as usize;
+                    let child = trie[node][bit];
+                    if b == 0 {
+                        if child != 0 {
+                            return Err(format!(
+                                "code {i} is a prefix of, or equal to, another code"
+                            ));
+                        }
+                        trie[node][bit] = LEAF | i as u32;
+                    } else if child == 0 {
+                        trie.push([0, 0]);
+                        let next = (trie.len() - 1) as u32;
+                        trie[node][bit] = next;
+                        node = next as usize;
+                    } else if child & LEAF != 0 {
+                        return Err(format!("code {i} has code {} as a prefix", child & !LEAF));
+                    } else {
+                        node = child as usize;
+                    }
+                }
             } else {
                 let shift = lut_bits - c.prefix_bits;
                 let first = (c.code as usize) << shift;
@@ -141,22 +147,35 @@ impl HuffmanTable {
                     let other = if taken == LONG {
                         "a longer code".to_string()
                     } else {
-                        format!("code {}", taken as usize - 1)
+                        format!("code {}", taken - 1)
                     };
-                    conflict
-                        .get_or_insert(format!("code {i} is a prefix of, or equal to, {other}"));
-                    continue;
+                    return Err(format!("code {i} is a prefix of, or equal to, {other}"));
                 }
                 lut[slots].fill(i as u32 + 1);
             }
         }
-        let table = HuffmanTable {
+        Ok(HuffmanTable {
             codes,
             lut,
             lut_bits,
-            long,
-        };
-        (table, conflict)
+            trie,
+        })
+    }
+
+    /// The long code starting with `bits` (32 bits, first bit most significant).
+    fn long_code(&self, bits: u32) -> Option<&HuffmanCode> {
+        let mut node = 0usize;
+        for b in (0..32).rev() {
+            let child = self.trie[node][((bits >> b) & 1) as usize];
+            if child == 0 {
+                return None;
+            }
+            if child & LEAF != 0 {
+                return self.codes.get((child & !LEAF) as usize);
+            }
+            node = child as usize;
+        }
+        None
     }
 }
 
@@ -172,8 +191,16 @@ impl HuffmanTables {
     /// The default table alone.
     pub(crate) fn default_tables() -> Self {
         HuffmanTables {
-            // The default codes are prefix-free by construction (unit-tested).
-            tables: vec![HuffmanTable::build(default_table_codes()).0],
+            // The default codes are prefix-free by construction (unit-tested); the
+            // fallback, an empty table, cannot happen.
+            tables: vec![
+                HuffmanTable::with_lookup(default_table_codes(), 10).unwrap_or(HuffmanTable {
+                    codes: Vec::new(),
+                    lut: vec![0, 0],
+                    lut_bits: 1,
+                    trie: vec![[0, 0]],
+                }),
+            ],
             is_default: true,
         }
     }
@@ -350,12 +377,7 @@ pub(crate) fn decode_lead(
         }
         let slot = table.lut[r.peek(table.lut_bits) as usize];
         let code = if slot == LONG {
-            match table
-                .long
-                .iter()
-                .map(|&i| &table.codes[i])
-                .find(|c| r.peek(c.prefix_bits) == c.code)
-            {
+            match table.long_code(r.peek(32)) {
                 Some(c) => c,
                 None => return Err(err(&r, out, "no Huffman code matches the bits".into())),
             }
@@ -433,6 +455,7 @@ mod tests {
         assert!(HuffmanTable::new(default_table_codes()).is_ok());
         let t = HuffmanTables::default_tables();
         assert_eq!(t.tables[0].codes.len(), 19);
+        assert_eq!(t.tables[0].lut_bits, 10);
         // 0, +1, -1, +2, -8, 8-bit escape (-100), 16-bit escape (1000)
         let data =
             bits("0 100 101 1100 1111111101 1111111110 10011100 1111111111 0000001111101000");
@@ -475,6 +498,12 @@ mod tests {
         assert!(HuffmanTable::new(vec![long1, long2]).is_err());
         let long3 = HuffmanCode::value(15, 15, 2, 0b111_1111_1111_1111);
         let t = HuffmanTable::new(vec![a, long1, long3]).unwrap();
-        assert_eq!(t.long.len(), 2);
+        assert_eq!(t.lut_bits, 6);
+        assert_eq!(t.long_code(0b11_1111_1111_1110 << 18), Some(&long1));
+        assert_eq!(t.long_code(0b111_1111_1111_1111 << 17), Some(&long3));
+        assert_eq!(t.long_code(0b11_1111_1111_0000 << 18), None);
+        // A 1-code table gets a small lookup.
+        let t = HuffmanTable::new(vec![HuffmanCode::value(12, 12, 5, 7)]).unwrap();
+        assert_eq!(t.lut.len(), 1 << 5);
     }
 }

@@ -312,6 +312,40 @@ fn bimodal_compression_keeps_protected_areas_and_linear_stretches() {
 }
 
 #[test]
+fn hostile_sample_counts_are_refused_before_allocating() {
+    // Section 3 claims 4e9 samples for a lead of a few hundred bytes.
+    for (coding, bimodal) in [
+        (Coding::Raw, Some(2)),
+        (Coding::DefaultHuffman, Some(2)),
+        (Coding::DefaultHuffman, None),
+        (Coding::Custom(custom_tables()), None),
+    ] {
+        let mut w = ScpWriter::new(vec![(1, vec![5; 100])]);
+        w.coding = coding.clone();
+        w.bimodal = bimodal;
+        w.reference = Some(Reference {
+            beats: vec![vec![0; 5]],
+            fiducial: 1,
+            length_ms: 10,
+            difference: 0,
+            section5: None,
+        });
+        let mut bytes = w.to_bytes();
+        let s3 = section_offset(&bytes, 3).unwrap();
+        bytes[s3 + 16 + 6..s3 + 16 + 10].copy_from_slice(&4_000_000_000u32.to_le_bytes());
+        fix_crcs(&mut bytes);
+        let e = try_dec(bytes, &DecodeOptions::default()).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::Malformed { section: 6, .. } | Error::Huffman { section: 6, .. }
+            ),
+            "{coding:?} {bimodal:?}: {e}"
+        );
+    }
+}
+
+#[test]
 fn bimodal_with_reference_beat_subtraction() {
     let (mut w, leads) = subtraction_writer(Some(2));
     // The residual (slow wave only, everything else subtracted) is smooth; with
@@ -749,5 +783,37 @@ proptest! {
     fn random_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..600)) {
         let _ = detect(&bytes);
         let _ = try_dec(bytes, &DecodeOptions::lenient());
+    }
+}
+
+/// Writes records of every encoder path into `$SCP_FUZZ_SEEDS` (a directory) as seeds
+/// for `cargo fuzz run scp`.
+#[test]
+#[ignore = "writes fuzzing seeds; run with SCP_FUZZ_SEEDS=dir"]
+fn write_fuzz_seeds() {
+    let dir = std::path::PathBuf::from(std::env::var("SCP_FUZZ_SEEDS").unwrap());
+    std::fs::create_dir_all(&dir).unwrap();
+    let x = ecg_like(400, 100, 0, 30);
+    let mut seeds: Vec<(&str, Vec<u8>)> = Vec::new();
+    let mut w = ScpWriter::new(vec![(1, x.clone()), (2, x.clone())]);
+    w.coding = Coding::Custom(custom_tables());
+    seeds.push(("custom_tables.scp", w.to_bytes()));
+    let (w, _) = subtraction_writer(None);
+    seeds.push(("subtraction.scp", w.to_bytes()));
+    let (w, _) = subtraction_writer(Some(3));
+    seeds.push(("bimodal_subtraction.scp", w.to_bytes()));
+    let mut w = ScpWriter::new(vec![(1, x.clone())]);
+    w.protocol = 30;
+    w.extra.push((12, vec![0; 8]));
+    seeds.push(("v30.scp", w.to_bytes()));
+    let mut w = ScpWriter::new(vec![(1, x.clone()), (3, x)]);
+    w.leads[1].1 = 401;
+    w.extra.push((
+        11,
+        vec![0, 0xE8, 7, 1, 1, 0, 0, 0, 1, 1, 4, 0, 1, b'S', b'R', 0],
+    ));
+    seeds.push(("sequential_leads.scp", w.to_bytes()));
+    for (name, bytes) in seeds {
+        std::fs::write(dir.join(name), bytes).unwrap();
     }
 }
