@@ -6,7 +6,7 @@ use std::ops::Range;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::samples::Samples;
+use crate::samples::{CHUNK_SAMPLES, Samples};
 use crate::scale::Scale;
 
 /// Format-specific metadata of a signal. Fields a format does not carry stay `None`.
@@ -126,8 +126,28 @@ impl Signal {
 
     /// Physical values of a window of samples (NaN for missing samples).
     pub fn physical(&self, range: Range<usize>) -> Result<Vec<f64>> {
-        let digital = self.samples.window(range)?;
-        Ok(digital.iter().map(|&d| self.to_physical(d)).collect())
+        if !self.samples.is_lazy() {
+            let digital = self.samples.window(range)?;
+            return Ok(digital.iter().map(|&d| self.to_physical(d)).collect());
+        }
+        if range.start > range.end || range.end > self.len() {
+            return Err(Error::OutOfRange {
+                range,
+                len: self.len(),
+            });
+        }
+        // Lazy samples: decode chunk by chunk into one reused buffer instead of
+        // materialising the whole digital window next to the physical one.
+        let mut out = Vec::with_capacity(range.len());
+        let mut buf = vec![0; CHUNK_SAMPLES.min(range.len())];
+        let mut start = range.start;
+        while start < range.end {
+            let chunk = &mut buf[..CHUNK_SAMPLES.min(range.end - start)];
+            self.samples.read(start, chunk)?;
+            out.extend(chunk.iter().map(|&d| self.to_physical(d)));
+            start += chunk.len();
+        }
+        Ok(out)
     }
 
     /// Digital samples of a window as an `ndarray` view when in memory, copied otherwise.
@@ -235,6 +255,54 @@ mod tests {
         assert_eq!(s.physical(1..3).unwrap(), vec![0.5, 2.5]);
         assert_eq!(s.digital_array(2..4).unwrap().to_vec(), vec![30, -5]);
         assert_eq!(s.duration_s(), 4.0 / 250.0);
+    }
+
+    /// A lazy source whose sample i is `i % 1000 - 500`.
+    #[derive(Debug)]
+    struct Saw(usize);
+    impl crate::samples::SampleSource for Saw {
+        fn len(&self) -> usize {
+            self.0
+        }
+        fn read(&self, start: usize, out: &mut [i32]) -> Result<()> {
+            for (k, o) in out.iter_mut().enumerate() {
+                *o = ((start + k) % 1000) as i32 - 500;
+            }
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn lazy_and_owned_physical_windows_agree() {
+        let n = CHUNK_SAMPLES * 2 + 5;
+        let lazy = Samples::from_source(std::sync::Arc::new(Saw(n)));
+        let owned = Samples::from_vec(lazy.to_vec().unwrap());
+        let mut a = Signal::new("a", 1.0, "mV", lazy);
+        let mut b = Signal::new("b", 1.0, "mV", owned);
+        for s in [&mut a, &mut b] {
+            s.scale = Scale::Range {
+                physical_min: -5.0,
+                physical_max: 5.0,
+                digital_min: -32768,
+                digital_max: 32767,
+            };
+            s.missing_value = Some(-500);
+        }
+        let range = 3..n - 1;
+        let pa = a.physical(range.clone()).unwrap();
+        let pb = b.physical(range).unwrap();
+        assert_eq!(pa.len(), n - 4);
+        assert!(
+            pa.iter()
+                .zip(&pb)
+                .all(|(x, y)| x == y || (x.is_nan() && y.is_nan()))
+        );
+        assert!(pa[997].is_nan(), "sample 1000 is the missing value");
+        assert!(a.physical(n - 1..n + 1).is_err());
+        #[allow(clippy::reversed_empty_ranges)]
+        let reversed = 5..4;
+        assert!(a.physical(reversed).is_err());
+        assert!(a.physical(n..n).unwrap().is_empty());
     }
 
     #[test]
