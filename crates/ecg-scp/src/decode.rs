@@ -296,7 +296,12 @@ fn decode_bytes(
                 q.reference_fiducial,
                 &q.complexes,
                 Some((r.avm_nv, rhythm.avm_nv)),
-            );
+            )
+            .map_err(|what| Error::Malformed {
+                section: 4,
+                offset: st.section(4).map(|s| s.body_offset()).unwrap_or(0),
+                expected: format!("lead {}: {what}", k + 1),
+            })?;
         }
         let mut signal = Signal::new(lead_name(lead.code), fs, "uV", Samples::from_vec(samples));
         if rhythm.avm_nv > 0 {

@@ -11,6 +11,9 @@ use crate::qrs_locations::QrsComplex;
 /// `s - F + reference_fiducial` (1-based); samples outside the lead or the reference beat
 /// are left alone. `scale` converts reference beat units to rhythm units when the two
 /// sections have different amplitude multipliers (`(avm5, avm6)`).
+///
+/// Fails when the zones together cover more than four times the lead plus the reference
+/// beat (a hostile section 4), before doing that much work.
 pub(crate) fn add_reference_beat(
     lead: &mut [i32],
     lead_start: u32,
@@ -18,20 +21,35 @@ pub(crate) fn add_reference_beat(
     reference_fiducial: u16,
     complexes: &[QrsComplex],
     scale: Option<(u16, u16)>,
-) {
+) -> Result<(), String> {
+    // Hostile zone lists (huge or heavily overlapping zones) must not turn into
+    // unbounded work: the zones together may cover each sample a few times at most.
+    let budget = 4 * lead.len() as u64 + reference.len() as u64;
+    let mut work = 0u64;
     for q in complexes.iter().filter(|q| q.beat_type == 0) {
-        if q.end < q.start {
+        // Sample s maps to lead index s - lead_start and to reference index
+        // s - fiducial + reference_fiducial - 1; keep the s where both exist.
+        let to_ref = reference_fiducial as i64 - 1 - q.fiducial as i64;
+        let lo = (q.start as i64).max(lead_start as i64).max(-to_ref);
+        let hi = (q.end as i64)
+            .min(lead_start as i64 + lead.len() as i64 - 1)
+            .min(reference.len() as i64 - 1 - to_ref);
+        if lo > hi {
             continue;
         }
-        for s in q.start..=q.end {
-            let i = s as i64 - lead_start as i64;
-            let r = s as i64 - q.fiducial as i64 + reference_fiducial as i64 - 1;
-            if i < 0 || r < 0 || i as usize >= lead.len() || r as usize >= reference.len() {
-                continue;
-            }
+        work += (hi - lo + 1) as u64;
+        if work > budget {
+            return Err(format!(
+                "the type-0 subtraction zones cover more than {budget} samples of a \
+                 {}-sample lead",
+                lead.len()
+            ));
+        }
+        for s in lo..=hi {
+            let r = reference[(s + to_ref) as usize];
             let add = match scale {
                 Some((avm5, avm6)) if avm5 != avm6 && avm6 != 0 => {
-                    let num = reference[r as usize] as i64 * avm5 as i64;
+                    let num = r as i64 * avm5 as i64;
                     let den = avm6 as i64;
                     // nearest, halves away from zero
                     (if num >= 0 {
@@ -40,12 +58,13 @@ pub(crate) fn add_reference_beat(
                         -((-2 * num + den) / (2 * den))
                     }) as i32
                 }
-                _ => reference[r as usize],
+                _ => r,
             };
-            let x = &mut lead[i as usize];
+            let x = &mut lead[(s - lead_start as i64) as usize];
             *x = x.saturating_add(add);
         }
     }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -63,7 +82,7 @@ mod tests {
             end,
         };
         let complexes = [q(0, 4, 6, 8), q(1, 10, 12, 14), q(0, 17, 19, 21)];
-        add_reference_beat(&mut lead, 1, &reference, 3, &complexes, None);
+        add_reference_beat(&mut lead, 1, &reference, 3, &complexes, None).unwrap();
         assert_eq!(
             lead,
             vec![0, 0, 0, 1, 2, 3, 4, 5, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4]
@@ -76,7 +95,14 @@ mod tests {
             1,
             &[q(0, 1, 1, 3)],
             Some((500, 1000)),
-        );
+        )
+        .unwrap();
         assert_eq!(lead, vec![5, -5, 4]);
+        // A zone from sample 0 to u32::MAX is clipped, not walked.
+        let mut lead = vec![0; 4];
+        add_reference_beat(&mut lead, 1, &[1, 1], 1, &[q(0, 0, 2, u32::MAX)], None).unwrap();
+        assert_eq!(lead, vec![0, 1, 1, 0]);
+        let many = vec![q(0, 1, 1, 4); 10];
+        assert!(add_reference_beat(&mut lead, 1, &[1; 4], 1, &many, None).is_err());
     }
 }
