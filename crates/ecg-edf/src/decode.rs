@@ -409,7 +409,12 @@ fn read_annotations(
             }
         };
         match (expected, &mut stretch) {
-            (Some(e), Some((_, n))) if (onset - e).abs() <= CONTIGUITY_TOLERANCE_NS => *n += 1,
+            (Some(e), Some((_, n)))
+                if (i128::from(onset) - i128::from(e)).abs()
+                    <= i128::from(CONTIGUITY_TOLERANCE_NS) =>
+            {
+                *n += 1
+            }
             (Some(e), Some(current)) => {
                 if discontinuous {
                     if onset < e {
@@ -466,7 +471,7 @@ fn read_annotations(
         timeline.segments = stretches
             .iter()
             .map(|&(onset, n)| Segment {
-                onset_s: (onset - first) as f64 / 1e9,
+                onset_s: (i128::from(onset) - i128::from(first)) as f64 / 1e9,
                 duration_s: (n as f64) * duration as f64 / 1e9,
             })
             .collect();
@@ -474,7 +479,7 @@ fn read_annotations(
     timeline.events = raw_events
         .into_iter()
         .map(|(onset, duration, text)| Event {
-            onset_s: onset.saturating_sub(first) as f64 / 1e9,
+            onset_s: (i128::from(onset) - i128::from(first)) as f64 / 1e9,
             duration_s: duration.map(|d| d as f64 / 1e9),
             text,
         })

@@ -114,7 +114,9 @@ fn write_plus(record: &Record, out: &mut impl Write, width: Width) -> Result<()>
             .start_time
             .map_or(0, |t| t.nanosecond().min(999_999_999)),
     );
-    let mut onsets: Vec<i64> = Vec::new();
+    // Stretches of contiguous records: (onset of the first, number of records). The
+    // onsets are produced record by record while writing, never held all at once.
+    let mut stretches: Vec<(i64, u64)> = Vec::new();
     if record.segments.is_empty() {
         let records = chosen
             .iter()
@@ -122,41 +124,51 @@ fn write_plus(record: &Record, out: &mut impl Write, width: Width) -> Result<()>
             .max()
             .unwrap_or(0)
             .max(1);
-        onsets.extend((0..records as i64).map(|k| sub_second + k * duration_ns));
+        stretches.push((sub_second, records as u64));
     } else {
         for (k, seg) in record.segments.iter().enumerate() {
             let n = (seg.duration_s * 1e9 / duration_ns as f64).round();
             let start = (seg.onset_s * 1e9).round();
-            if !(n.is_finite() && start.is_finite() && n >= 0.0 && start.abs() < 9e18) {
+            if !(n.is_finite()
+                && start.is_finite()
+                && (0.0..1e8).contains(&n)
+                && start.abs() < 4e18)
+            {
                 return Err(unwritable(
                     None,
                     format!("segment {k} ({seg:?}) has no finite onset and duration"),
                 ));
             }
-            onsets.extend((0..n as i64).map(|j| sub_second + start as i64 + j * duration_ns));
-        }
-        for &(i, s) in &chosen {
-            let expected = onsets.len() * per_record(s);
-            if s.len() != expected {
-                return Err(unwritable(
-                    Some(i),
-                    format!(
-                        "{} samples, but the segments hold {} data records of {} samples",
-                        s.len(),
-                        onsets.len(),
-                        per_record(s)
-                    ),
-                ));
-            }
+            stretches.push((sub_second + start as i64, n as u64));
         }
     }
-    let records = onsets.len();
+    let records: u64 = stretches.iter().map(|s| s.1).sum();
     if records > 99_999_999 {
         return Err(unwritable(
             None,
             format!("{records} data records do not fit the 8-character field"),
         ));
     }
+    if !record.segments.is_empty() {
+        for &(i, s) in &chosen {
+            let expected = records as usize * per_record(s);
+            if s.len() != expected {
+                return Err(unwritable(
+                    Some(i),
+                    format!(
+                        "{} samples, but the segments hold {records} data records of {} samples",
+                        s.len(),
+                        per_record(s)
+                    ),
+                ));
+            }
+        }
+    }
+    let records = records as usize;
+    // records <= 1e8 and durations <= 60 s: onsets stay below 6e18 + 4e18 < i64::MAX.
+    let onsets = stretches
+        .iter()
+        .flat_map(|&(start, n)| (0..n as i64).map(move |j| start + j * duration_ns));
 
     let (lo, hi) = width.range();
     let mut signals = Vec::with_capacity(chosen.len());
@@ -238,7 +250,7 @@ fn write_plus(record: &Record, out: &mut impl Write, width: Width) -> Result<()>
                 format!("event {k} has onset {}", e.onset_s),
             ));
         }
-        let mut tal = format_nanos(sub_second + onset as i64, true).into_bytes();
+        let mut tal = format_nanos(sub_second.saturating_add(onset as i64), true).into_bytes();
         if let Some(d) = e.duration_s {
             let d = (d * 1e9).round();
             if !(d.is_finite() && (0.0..9e18).contains(&d)) {
@@ -261,15 +273,18 @@ fn write_plus(record: &Record, out: &mut impl Write, width: Width) -> Result<()>
         tal.extend_from_slice(&[0x14, 0]);
         events.push(tal);
     }
-    let time_keeping: Vec<Vec<u8>> = onsets
+    // Longest time-keeping TAL: sign, integer seconds of the largest onset, 9 decimals
+    // at most, 0x14 0x14 0x00.
+    let largest = stretches
         .iter()
-        .map(|&o| {
-            let mut t = format_nanos(o, true).into_bytes();
-            t.extend_from_slice(&[0x14, 0x14, 0]);
-            t
+        .map(|&(start, n)| {
+            start
+                .unsigned_abs()
+                .max((start + n as i64 * duration_ns).unsigned_abs())
         })
-        .collect();
-    let tk_max = time_keeping.iter().map(Vec::len).max().unwrap_or(0);
+        .max()
+        .unwrap_or(0);
+    let tk_max = 1 + (largest / 1_000_000_000).to_string().len() + 10 + 3;
     let ev_max = events.iter().map(Vec::len).max().unwrap_or(0);
     let ev_sum: usize = events.iter().map(Vec::len).sum();
     let bps = width.bytes();
@@ -367,7 +382,7 @@ fn write_plus(record: &Record, out: &mut impl Write, width: Width) -> Result<()>
     let mut samples = vec![0i32; max_per_record];
     let mut buf: Vec<u8> = Vec::with_capacity(record_samples as usize * bps + capacity);
     let mut next_event = 0;
-    for (r, tk) in time_keeping.iter().enumerate() {
+    for (r, onset) in onsets.enumerate() {
         buf.clear();
         for s in &signals {
             let from = r * s.per_record;
@@ -401,7 +416,8 @@ fn write_plus(record: &Record, out: &mut impl Write, width: Width) -> Result<()>
             }
         }
         let start = buf.len();
-        buf.extend_from_slice(tk);
+        buf.extend_from_slice(format_nanos(onset, true).as_bytes());
+        buf.extend_from_slice(&[0x14, 0x14, 0]);
         while let Some(ev) = events.get(next_event) {
             let room = capacity - (buf.len() - start);
             // The last record takes whatever is left (the capacity guarantees it fits).
