@@ -22,6 +22,7 @@
 //! Fusion beats (`F`) are not recognised yet: they come out as `N` or `V`.
 
 use ecg_core::AamiClass;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::result::Template;
@@ -47,6 +48,8 @@ pub struct ClassifierConfig {
     /// A beat is premature when its RR interval is below this fraction of the running
     /// normal RR interval.
     pub premature_ratio: f64,
+    /// Beats are clustered in windows of this length (s).
+    pub window_s: f64,
 }
 
 impl Default for ClassifierConfig {
@@ -58,6 +61,7 @@ impl Default for ClassifierConfig {
             wide_qrs_s: 0.03,
             ventricular_correlation: 0.85,
             premature_ratio: 0.85,
+            window_s: 1800.0,
         }
     }
 }
@@ -152,6 +156,11 @@ fn correlation(centred: &[f32], norm: f32, c: &Cluster) -> f32 {
 }
 
 /// Classifies beats. `shapes` holds `dim` values per beat (beat `i` at `i*dim..`).
+///
+/// Beats are classified in windows of [`ClassifierConfig::window_s`] seconds, each with
+/// its own templates (run in parallel; template ids are made unique across windows), so
+/// that slow morphology changes over a long recording do not pile up templates.
+/// Prematurity is computed over the whole record first.
 pub fn classify(
     feats: &[BeatFeatures],
     shapes: &[f32],
@@ -163,8 +172,6 @@ pub fn classify(
     if n == 0 || dim == 0 || shapes.len() < n * dim {
         return Classes::default();
     }
-    let _ = fs;
-    // --- prematurity against a running normal RR
     let rr_prev: Vec<f64> = (0..n)
         .map(|i| {
             if i == 0 {
@@ -174,6 +181,63 @@ pub fn classify(
             }
         })
         .collect();
+    let local_rr = local_median_rr(&rr_prev, 8);
+    let prem: Vec<f64> = (0..n)
+        .map(|i| {
+            if i == 0 {
+                1.0
+            } else {
+                rr_prev[i] / local_rr[i]
+            }
+        })
+        .collect();
+    let wlen = ((cfg.window_s * fs).round() as i64).max(1);
+    let mut bounds = vec![0usize];
+    for i in 1..n {
+        if feats[i].sample / wlen != feats[i - 1].sample / wlen {
+            bounds.push(i);
+        }
+    }
+    bounds.push(n);
+    let parts: Vec<Classes> = bounds
+        .par_windows(2)
+        .map(|w| {
+            let (a, b) = (w[0], w[1]);
+            classify_window(
+                &feats[a..b],
+                &shapes[a * dim..b * dim],
+                dim,
+                &rr_prev[a..b],
+                &prem[a..b],
+                cfg,
+            )
+        })
+        .collect();
+    let mut out = Classes::default();
+    for mut part in parts {
+        let offset = out.templates.len() as u32;
+        for b in &mut part.beats {
+            b.template += offset;
+        }
+        for t in &mut part.templates {
+            t.id += offset;
+        }
+        out.beats.extend(part.beats);
+        out.templates.extend(part.templates);
+    }
+    out
+}
+
+/// [`classify`] on one window: clustering, template types and beat classes.
+fn classify_window(
+    feats: &[BeatFeatures],
+    shapes: &[f32],
+    dim: usize,
+    rr_prev: &[f64],
+    prem: &[f64],
+    cfg: &ClassifierConfig,
+) -> Classes {
+    let n = feats.len();
     // --- clustering
     let mut clusters: Vec<Cluster> = Vec::new();
     let mut assign = vec![0u32; n];
@@ -227,17 +291,6 @@ pub fn classify(
         assign[i] = k as u32;
         last_t = k;
     }
-    // --- prematurity against the local median RR of the surrounding beats
-    let local_rr = local_median_rr(&rr_prev, 8);
-    let prem: Vec<f64> = (0..n)
-        .map(|i| {
-            if i == 0 {
-                1.0
-            } else {
-                rr_prev[i] / local_rr[i]
-            }
-        })
-        .collect();
     let mut widths: Vec<Vec<f32>> = vec![Vec::new(); clusters.len()];
     for i in 0..n {
         let k = assign[i] as usize;
@@ -293,8 +346,8 @@ pub fn classify(
         clusters: &clusters,
         normal_type: &normal_type,
         width: &width,
-        prem: &prem,
-        rr_prev: &rr_prev,
+        prem,
+        rr_prev,
         dominant,
         cfg,
         previous: None,
@@ -329,8 +382,8 @@ pub fn classify(
             clusters: &clusters,
             normal_type: &normal_type,
             width: &width,
-            prem: &prem,
-            rr_prev: &rr_prev,
+            prem,
+            rr_prev,
             dominant,
             cfg,
             previous: Some(&beats),
