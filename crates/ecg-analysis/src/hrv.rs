@@ -295,7 +295,6 @@ pub fn triangular(nn_ms: &[f64]) -> (f64, f64) {
         .chain(std::iter::once(0.0))
         .collect();
     let xe = x + 1;
-    let total_sq: f64 = ext.iter().map(|v| v * v).sum();
     // error of the left part for each n < xe, right part for each m > xe
     let left = |n: usize| -> f64 {
         (n..=xe)
@@ -313,12 +312,13 @@ pub fn triangular(nn_ms: &[f64]) -> (f64, f64) {
             })
             .sum()
     };
-    let best_left = (0..xe).map(left).fold(f64::INFINITY, f64::min);
     let mut best_n = 0;
+    let mut best_l = f64::INFINITY;
     for n in 0..xe {
-        if left(n) == best_left {
+        let l = left(n);
+        if l < best_l {
+            best_l = l;
             best_n = n;
-            break;
         }
     }
     let mut best_m = xe + 1;
@@ -330,7 +330,6 @@ pub fn triangular(nn_ms: &[f64]) -> (f64, f64) {
             best_m = m;
         }
     }
-    let _ = total_sq;
     (tri, (best_m - best_n) as f64 * bin)
 }
 
@@ -661,4 +660,129 @@ fn bit_prefix(bit: &[u32], mut k: usize) -> u64 {
         k -= k & k.wrapping_neg();
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The NN series of the reference values below (same formula in Python).
+    fn series() -> NnSeries {
+        let mut s = NnSeries::default();
+        let mut t = 0.0;
+        for k in 0..600usize {
+            let nn = 800.0
+                + 40.0 * (2.0 * std::f64::consts::PI * 0.1 * t).sin()
+                + 25.0 * (2.0 * std::f64::consts::PI * 0.25 * t).sin()
+                + 30.0 * (((k * 7919) % 97) as f64 / 97.0 - 0.5);
+            t += nn / 1000.0;
+            s.time_s.push(t);
+            s.nn_ms.push(nn);
+            s.adjacent.push(k > 0);
+        }
+        s
+    }
+
+    fn close(a: f64, b: f64, tol: f64) {
+        assert!((a - b).abs() <= tol * b.abs().max(1e-12), "{a} vs {b}");
+    }
+
+    // Reference values: numpy 2.4 / scipy 1.17, computed with the script below on the same
+    // series (np.std(ddof=1); np.interp at 4 Hz; scipy.signal.welch(x, fs=4,
+    // window='hann', nperseg=1024, noverlap=512, detrend='linear', scaling='density'),
+    // bins lo <= f < hi summed times df; DFA with np.polyfit per non-overlapping box;
+    // brute-force sample entropy over the first N - m templates):
+    //   /work/venv/bin/python testdata/analysis/hrv_reference.py
+    #[test]
+    fn matches_numpy_and_scipy() {
+        let s = series();
+        let h = hrv(&s, &HrvConfig::default()).unwrap();
+        close(h.mean_nn_ms, 798.596576772656, 1e-12);
+        close(h.sdnn_ms, 34.32651670699393, 1e-12);
+        close(h.rmssd_ms, 28.6972775680988, 1e-12);
+        close(h.pnn50, 11.686143572621036, 1e-12);
+        close(h.sd1_ms, 20.308981823705036, 1e-10);
+        close(h.sd2_ms, 44.092683698721316, 1e-10);
+        close(h.triangular_index, 7.894736842105263, 1e-12);
+        let f = h.frequency.unwrap();
+        close(f.vlf_ms2, 0.5654019178576893, 1e-6);
+        close(f.lf_ms2, 753.3885693525415, 1e-9);
+        close(f.hf_ms2, 250.33777688801925, 1e-9);
+        assert!(f.ulf_ms2.is_none());
+        close(f.lf_hf, 753.3885693525415 / 250.33777688801925, 1e-9);
+        close(f.lf_nu + f.hf_nu, 100.0, 1e-12);
+        close(h.dfa_alpha1.unwrap(), 1.1229233549779367, 1e-9);
+        close(h.dfa_alpha2.unwrap(), 0.030885918221864282, 1e-6);
+        close(h.sample_entropy.unwrap(), 0.8000140987120282, 1e-12);
+        let r = 0.2 * h.sdnn_ms;
+        assert_eq!(count_pairs(&s.nn_ms, 598, 2, r), 3986);
+        assert_eq!(count_pairs(&s.nn_ms, 598, 3, r), 1791);
+        // two 5-minute segments
+        assert!(h.sdann_ms.is_some() && h.sdnn_index_ms.is_some());
+        assert!(h.tinn_ms > 0.0);
+    }
+
+    #[test]
+    fn white_noise_has_dfa_near_one_half_and_fast_sample_entropy() {
+        // 30,000 intervals (the benchmark runs 100,000): sample entropy must stay fast
+        let mut seed = 12345u64;
+        let nn: Vec<f64> = (0..30_000)
+            .map(|_| {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                800.0 + 100.0 * ((seed >> 11) as f64 / (1u64 << 53) as f64 - 0.5)
+            })
+            .collect();
+        let a1 = dfa(&nn, 4, 16).unwrap();
+        assert!((a1 - 0.5).abs() < 0.1, "{a1}");
+        let t = std::time::Instant::now();
+        let se = sample_entropy(&nn, 2, 0.2 * std_dev(&nn)).unwrap();
+        // uniform iid: -ln P(|x - y| <= r), r = 0.2 sd = 5.77 of 100 -> about 2.25
+        assert!((se - 2.25).abs() < 0.1, "{se}");
+        assert!(t.elapsed().as_secs_f64() < 20.0);
+    }
+
+    #[test]
+    fn nn_intervals_skip_ectopy_and_artefacts() {
+        let b = |sample: i64, class| Beat {
+            sample,
+            class,
+            lead: 0,
+            template: 0,
+        };
+        let beats = vec![
+            b(0, AamiClass::N),
+            b(250, AamiClass::N),
+            b(500, AamiClass::N),
+            b(650, AamiClass::V),
+            b(1000, AamiClass::N),
+            b(1250, AamiClass::N),
+            b(1500, AamiClass::N),
+            b(2100, AamiClass::N), // 2.4 s: too long
+            b(2350, AamiClass::N),
+        ];
+        let s = NnSeries::from_beats(&beats, 250.0, &HrvConfig::default());
+        assert_eq!(s.nn_ms, vec![1000.0, 1000.0, 1000.0, 1000.0, 1000.0]);
+        assert_eq!(s.adjacent, vec![false, true, false, true, false]);
+        assert_eq!(s.successive_differences(), vec![0.0, 0.0]);
+    }
+
+    proptest! {
+        #[test]
+        fn range_counting_equals_brute_force(x in proptest::collection::vec(0.0f64..10.0, 3..80), r in 0.0f64..3.0, d in 1usize..4) {
+            prop_assume!(x.len() > d + 1);
+            let t = x.len() - d;
+            let mut brute = 0u64;
+            for i in 0..t {
+                for j in i + 1..t {
+                    if (0..d).all(|k| (x[i + k] - x[j + k]).abs() <= r) {
+                        brute += 1;
+                    }
+                }
+            }
+            prop_assert_eq!(count_pairs(&x, t, d, r), brute);
+        }
+    }
 }

@@ -441,3 +441,158 @@ pub fn summary(
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn beats(rr_and_class: &[(f64, AamiClass)], fs: f64) -> Vec<Beat> {
+        let mut t = 1.0;
+        rr_and_class
+            .iter()
+            .map(|&(rr, class)| {
+                t += rr;
+                Beat {
+                    sample: (t * fs).round() as i64,
+                    class,
+                    lead: 0,
+                    template: 0,
+                }
+            })
+            .collect()
+    }
+
+    fn clean(n: i64) -> Vec<QualitySegment> {
+        vec![QualitySegment {
+            start: 0,
+            end: n,
+            leads: vec![1.0],
+            overall: 1.0,
+        }]
+    }
+
+    fn kinds(e: &[Episode]) -> Vec<EpisodeKind> {
+        e.iter()
+            .map(|e| e.kind)
+            .filter(|k| *k != EpisodeKind::SinusRhythm)
+            .collect()
+    }
+
+    use AamiClass::{N, S, V};
+
+    #[test]
+    fn ectopic_patterns() {
+        let fs = 250.0;
+        let mut seq = vec![(0.8, N); 20];
+        // couplet
+        seq.extend([(0.5, V), (0.5, V), (1.2, N)]);
+        seq.extend(vec![(0.8, N); 10]);
+        // ventricular tachycardia: 4 V at 150 bpm
+        seq.extend([(0.4, V), (0.4, V), (0.4, V), (0.4, V), (1.0, N)]);
+        seq.extend(vec![(0.8, N); 10]);
+        // bigeminy: N V N V N V
+        for _ in 0..4 {
+            seq.extend([(0.9, N), (0.5, V)]);
+        }
+        seq.extend(vec![(0.8, N); 10]);
+        // supraventricular trigeminy: N N S x3
+        for _ in 0..3 {
+            seq.extend([(0.8, N), (0.8, N), (0.55, S)]);
+        }
+        seq.extend(vec![(0.8, N); 10]);
+        // a 2.5 s pause
+        seq.push((2.5, N));
+        seq.extend(vec![(0.8, N); 10]);
+        let b = beats(&seq, fs);
+        let n = b.last().unwrap().sample + 100;
+        let e = episodes(&b, fs, n, &clean(n), &RhythmConfig::default());
+        let k = kinds(&e);
+        use EpisodeKind::*;
+        assert_eq!(
+            k.iter().filter(|&&x| x == VentricularCouplet).count(),
+            1,
+            "{k:?}"
+        );
+        assert_eq!(
+            k.iter().filter(|&&x| x == VentricularTachycardia).count(),
+            1,
+            "{k:?}"
+        );
+        assert_eq!(
+            k.iter().filter(|&&x| x == VentricularBigeminy).count(),
+            1,
+            "{k:?}"
+        );
+        assert_eq!(
+            k.iter()
+                .filter(|&&x| x == SupraventricularTrigeminy)
+                .count(),
+            1,
+            "{k:?}"
+        );
+        assert_eq!(k.iter().filter(|&&x| x == Pause).count(), 1, "{k:?}");
+        let vt = e.iter().find(|e| e.kind == VentricularTachycardia).unwrap();
+        assert_eq!(vt.beats, 4);
+        assert!((vt.mean_hr_bpm.unwrap() - 150.0).abs() < 1.0);
+        assert!(!k.contains(&AtrialFibrillation));
+        // the pause is not reported inside noise
+        let noisy = vec![QualitySegment {
+            start: 0,
+            end: n,
+            leads: vec![0.0],
+            overall: 0.0,
+        }];
+        let e = episodes(&b, fs, n, &noisy, &RhythmConfig::default());
+        assert!(!kinds(&e).contains(&Pause));
+        assert!(kinds(&e).contains(&Noise));
+    }
+
+    #[test]
+    fn atrial_fibrillation_and_rate_episodes() {
+        let fs = 250.0;
+        // 60 beats of sinus at 75 bpm, 200 irregular beats, 60 sinus beats at 45 bpm
+        let mut seq = vec![(0.8, N); 60];
+        let mut seed = 99u64;
+        for _ in 0..200 {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let u = (seed >> 11) as f64 / (1u64 << 53) as f64;
+            // AF: irregular, some beats come early and were called S
+            seq.push((0.4 + 0.6 * u, if u < 0.2 { S } else { N }));
+        }
+        seq.extend(vec![(1.333, N); 60]);
+        let mut b = beats(&seq, fs);
+        let n = b.last().unwrap().sample + 100;
+        let flags = apply_af(&mut b, fs, &RhythmConfig::default());
+        assert!(flags[100..220].iter().all(|&f| f));
+        assert!(!flags[..40].iter().any(|&f| f) && !flags[290..].iter().any(|&f| f));
+        assert!(
+            b[60..260].iter().all(|x| x.class == N),
+            "S inside AF becomes N"
+        );
+        let e = episodes(&b, fs, n, &clean(n), &RhythmConfig::default());
+        let af: Vec<&Episode> = e
+            .iter()
+            .filter(|e| e.kind == EpisodeKind::AtrialFibrillation)
+            .collect();
+        assert_eq!(af.len(), 1);
+        assert!(e.iter().any(|e| e.kind == EpisodeKind::SinusBradycardia));
+        let s = summary(&b, &e, &clean(n), fs, n);
+        let burden = (af[0].end - af[0].start) as f64 / n as f64;
+        assert!(
+            (s.af_burden - burden).abs() < 1e-12 && burden > 0.3 && burden < 0.6,
+            "{burden}"
+        );
+        assert_eq!(s.class_counts.iter().sum::<u64>(), b.len() as u64);
+        let (lo, _) = s.hr_min.unwrap();
+        assert!((lo - 45.0).abs() < 1.0, "{lo}");
+        // regular sinus rhythm never looks like AF
+        let reg = beats(&vec![(0.8, N); 300], fs);
+        assert!(
+            !af_flags(&reg, fs, &RhythmConfig::default())
+                .iter()
+                .any(|&f| f)
+        );
+    }
+}
