@@ -2,7 +2,9 @@
 //!
 //! See `docs/CLI.md` for every subcommand and the stable JSON contracts.
 
+mod analyze;
 mod annotations;
+mod eval;
 mod export;
 mod input;
 mod inspect;
@@ -27,6 +29,10 @@ enum Command {
     Export(export::ExportArgs),
     /// List or summarise a WFDB annotation file.
     Annotations(annotations::AnnotationsArgs),
+    /// Analyse a recording: beats, AAMI classes, rhythm episodes, HRV.
+    Analyze(analyze::AnalyzeArgs),
+    /// Compare test annotations with reference annotations (bxb / EC57 style).
+    Eval(eval::EvalArgs),
 }
 
 fn main() -> ExitCode {
@@ -35,6 +41,8 @@ fn main() -> ExitCode {
         Command::Inspect(args) => inspect::run(args),
         Command::Export(args) => export::run(args),
         Command::Annotations(args) => annotations::run(args),
+        Command::Analyze(args) => analyze::run(args),
+        Command::Eval(args) => eval::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
