@@ -247,6 +247,13 @@ fn janitor(state: Arc<AppState>) {
             }
             Err(e) => tracing::error!("janitor: {e}"),
         }
+        // Idempotency keys are kept for a day.
+        if let Err(e) = state
+            .store
+            .purge_idempotency(crate::timestamps::now_ms() - 24 * 3600 * 1000)
+        {
+            tracing::error!("janitor: {e}");
+        }
         state.work.wait(Duration::from_secs(30));
     }
 }

@@ -293,8 +293,18 @@ fn chunk_digest(req: &HttpRequest) -> ApiResult<Option<String>> {
     Ok(None)
 }
 
-async fn read_body(mut payload: web::Payload, limit: usize) -> ApiResult<Vec<u8>> {
-    let mut buf = Vec::new();
+async fn read_body(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    limit: usize,
+) -> ApiResult<Vec<u8>> {
+    let declared = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(0);
+    let mut buf = Vec::with_capacity(declared.min(limit));
     while let Some(piece) = payload.next().await {
         let piece = piece.map_err(|e| ApiError::bad_request(format!("reading the body: {e}")))?;
         if buf.len() + piece.len() > limit {
@@ -358,7 +368,7 @@ pub async fn put_chunk(
         .config
         .max_chunk_bytes
         .min((u.size - offset).min(usize::MAX as u64) as usize);
-    let data = read_body(payload, limit).await.map_err(|e| {
+    let data = read_body(&req, payload, limit).await.map_err(|e| {
         if e.kind == ProblemKind::PayloadTooLarge && limit < state.config.max_chunk_bytes {
             ApiError::new(
                 ProblemKind::ChunkOutOfRange,
@@ -705,11 +715,12 @@ pub struct DirectQuery {
 pub async fn direct_upload(
     state: web::Data<AppState>,
     Auth(tenant): Auth,
+    req: HttpRequest,
     query: web::Query<DirectQuery>,
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
     let limit = state.config.max_chunk_bytes;
-    let data = read_body(payload, limit).await?;
+    let data = read_body(&req, payload, limit).await?;
     if data.is_empty() {
         return Err(ApiError::invalid("empty body"));
     }

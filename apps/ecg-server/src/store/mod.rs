@@ -600,4 +600,6 @@ pub trait MetadataStore: Send + Sync + 'static {
     ) -> StoreResult<()>;
     /// Releases a reserved key whose request failed (so it can be retried).
     fn idempotency_abort(&self, tenant_id: i64, key: &str) -> StoreResult<()>;
+    /// Forgets idempotency records created before `before` (Unix ms); returns how many.
+    fn purge_idempotency(&self, before: i64) -> StoreResult<usize>;
 }

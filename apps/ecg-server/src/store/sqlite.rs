@@ -1114,6 +1114,15 @@ impl MetadataStore for SqliteStore {
         })
     }
 
+    fn purge_idempotency(&self, before: i64) -> StoreResult<usize> {
+        self.write(|c| {
+            Ok(c.execute(
+                "DELETE FROM idempotency WHERE created_at < ?1 AND status IS NOT NULL",
+                [before],
+            )?)
+        })
+    }
+
     fn idempotency_abort(&self, tenant_id: i64, key: &str) -> StoreResult<()> {
         self.write(|c| {
             c.execute(
