@@ -36,10 +36,21 @@ tarball | zstd -q -19 > "$HERE/layout.tar.zst"
 N="$STAGE/n"; mkdir -p "$N/inner"
 cp "$HERE/layout.tar.gz" "$N/inner/layout.tar.gz"
 (cd "$STAGE/t" && zip -q -X -9 "$STAGE/deep.zip" gen/notes.txt)
-(cd "$STAGE/t" && cp "$STAGE/deep.zip" gen/deep.zip && zip -q -X -9 "$N/inner/gen.zip" gen/gen_3000003_2lead_125Hz_8s_v20_huff_d1.scp gen/deep.zip && rm gen/deep.zip)
+(cd "$STAGE/t" && cp "$STAGE/deep.zip" gen/deep.zip && touch -d "@$EPOCH" gen/deep.zip && zip -q -X -9 "$N/inner/gen.zip" gen/gen_3000003_2lead_125Hz_8s_v20_huff_d1.scp gen/deep.zip && rm gen/deep.zip)
 gzip -n -9 -c "$STAGE/t/gen/gen_3000003_2lead_125Hz_8s_v20_huff_d1.scp" > "$N/inner/single.scp.gz"
 find "$N" -exec touch -h -d "@$EPOCH" {} +
 rm -f "$HERE/nested.zip"
 (cd "$N" && zip -q -X -0 "$HERE/nested.zip" inner/layout.tar.gz inner/gen.zip inner/single.scp.gz)
+
+# groups.tar.xz: a multi-segment record (041s: master header + 2 segments), and two
+# directories with the same record name where only a/ has the signal file
+G="$STAGE/g"; mkdir -p "$G/041s" "$G/a" "$G/b"
+cp "$SHARED"/wfdb/multi-segment/041s/* "$G/041s/"
+cp "$SHARED/wfdb/test01_00s.hea" "$SHARED/wfdb/test01_00s.dat" "$G/a/"
+cp "$SHARED/wfdb/test01_00s.hea" "$G/b/"
+find "$G" -exec touch -h -d "@$EPOCH" {} +
+rm -f "$HERE/groups.tar.xz"
+(cd "$G" && tar --format=ustar --sort=name --owner=0 --group=0 --numeric-owner \
+   --mtime="@$EPOCH" -cf - 041s a b | xz -9 > "$HERE/groups.tar.xz")
 
 ls -l "$HERE"

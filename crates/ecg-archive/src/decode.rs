@@ -165,7 +165,7 @@ pub(crate) fn decode_archive(
             let group = &groups.groups[*g];
             group.pool.mark_used(h);
             let result = match decoders.wfdb {
-                Some((_, decode)) => decode(h, &group.pool, opts).map_err(|e| format!("wfdb: {e}")),
+                Some((_, decode)) => decode(h, &group.pool, opts).map_err(|e| e.to_string()),
                 None => Err("WFDB header: no WFDB decoder is built in".to_owned()),
             };
             let result = result.map(|mut r| {

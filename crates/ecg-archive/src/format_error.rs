@@ -10,6 +10,9 @@ pub enum FormatError {
     /// SCP-ECG (`ecg-scp`).
     #[error("scp: {0}")]
     Scp(#[from] ecg_scp::Error),
+    /// WFDB (`ecg-wfdb`).
+    #[error("wfdb: {0}")]
+    Wfdb(#[from] ecg_wfdb::Error),
     /// The record model refused something while decoding.
     #[error(transparent)]
     Core(#[from] ecg_core::Error),

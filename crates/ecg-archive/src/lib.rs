@@ -177,7 +177,7 @@ pub struct Skipped {
 fn decoders() -> Decoders<'static> {
     Decoders {
         formats: SINGLE_FILE_FORMATS,
-        wfdb: None,
+        wfdb: Some((ecg_wfdb::is_header, wfdb_groups::decode_wfdb)),
     }
 }
 
@@ -231,10 +231,33 @@ pub(crate) fn decode_with(
 fn decode_single(
     name: &str,
     data: SharedBytes,
-    _path: Option<&Path>,
+    path: Option<&Path>,
     opts: &DecodeOptions,
     decoders: Decoders<'_>,
 ) -> Result<Decoded, ArchiveError> {
+    // a WFDB header on its own: its signal files sit beside it (a path), or nowhere
+    if let Some((is_header, decode)) = decoders.wfdb
+        && is_header(name, &data)
+    {
+        let record = match path {
+            Some(p) => ecg_wfdb::decode_path(p, opts).map_err(FormatError::from),
+            None => {
+                let mut pool = wfdb_groups::GroupPool::default();
+                pool.insert(name, data);
+                decode(name, &pool, opts)
+            }
+        };
+        return match record {
+            Ok(record) => Ok(Decoded {
+                records: vec![record],
+                ..Decoded::default()
+            }),
+            Err(source) => Err(ArchiveError::Decode {
+                name: name.to_owned(),
+                source,
+            }),
+        };
+    }
     match detect_and_decode(decoders.formats, name, data, opts) {
         Detection::Decoded(record) => Ok(Decoded {
             records: vec![*record],

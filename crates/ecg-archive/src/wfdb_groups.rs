@@ -17,7 +17,8 @@ pub(crate) fn split_dir(name: &str) -> (&str, &str) {
 /// True for a `.hea` name (case-insensitive), the WFDB header extension.
 pub(crate) fn has_header_extension(name: &str) -> bool {
     let (_, base) = split_dir(name);
-    base.len() > 4 && base[base.len() - 4..].eq_ignore_ascii_case(".hea")
+    let b = base.as_bytes();
+    b.len() > 4 && b[b.len() - 4..].eq_ignore_ascii_case(b".hea")
 }
 
 /// The files of one directory of the upload, by base name, remembering which ones a
@@ -70,6 +71,24 @@ impl GroupPool {
             used.insert(name.to_owned());
         }
     }
+}
+
+impl ecg_wfdb::FilePool for GroupPool {
+    fn get(&self, name: &str) -> Option<SharedBytes> {
+        GroupPool::get(self, name)
+    }
+    fn names(&self) -> Vec<String> {
+        GroupPool::names(self)
+    }
+}
+
+/// Decodes the WFDB record of header `header` (base name) from a group's pool.
+pub(crate) fn decode_wfdb(
+    header: &str,
+    pool: &GroupPool,
+    opts: &ecg_core::DecodeOptions,
+) -> Result<ecg_core::Record, crate::FormatError> {
+    Ok(ecg_wfdb::decode_record(header, pool, opts)?)
 }
 
 /// One directory of the upload: its pool and its headers in entry order.
@@ -143,6 +162,8 @@ mod tests {
         assert!(has_header_extension("a/100.HEA"));
         assert!(!has_header_extension("a/.hea"));
         assert!(!has_header_extension("100.dat"));
+        assert!(!has_header_extension("x\u{e087}ea"));
+        assert!(has_header_extension("\u{e087}.hea"));
     }
 
     #[test]

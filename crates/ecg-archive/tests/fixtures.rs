@@ -469,8 +469,15 @@ fn hostile_names_are_only_labels() {
         &DecodeOptions::default(),
     )
     .unwrap();
+    // two copies of 100.hea (one stored as ../../evil.hea) and no 100.dat: both headers
+    // are tried from the archive's pool only and listed with the missing file
     let names: Vec<&str> = decoded.skipped.iter().map(|s| s.entry.as_str()).collect();
     assert_eq!(names, ["100.hea", "evil.hea"]);
+    assert!(
+        decoded.skipped.iter().all(|s| s.reason.contains("100.dat")),
+        "{:?}",
+        decoded.skipped
+    );
     let decoded = decode_upload(
         Source::Path(&fixture("hostile/absolute_path.zip")),
         &DecodeOptions::default(),

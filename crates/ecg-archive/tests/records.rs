@@ -223,3 +223,241 @@ fn a_cut_standalone_edf_is_refused_naming_the_formats_tried() {
         other => panic!("{:?}", other.map(|d| d.records.len())),
     }
 }
+
+/// Compares a WFDB record with wfdb-python's reference (`records["<key>"]`).
+fn check_wfdb(record: &Record, key: &str) {
+    let wfdb = reference("wfdb");
+    let r = &wfdb["records"][key];
+    assert!(r.is_object(), "no reference for {key}");
+    assert_eq!(record.format, "wfdb");
+    let signals = r["signals"].as_array().unwrap();
+    assert_eq!(record.signals.len(), signals.len(), "{key}: signal count");
+    for (s, want) in record.signals.iter().zip(signals) {
+        assert_eq!(s.label, want["name"].as_str().unwrap(), "{key}");
+        assert_eq!(s.fs, want["fs"].as_f64().unwrap(), "{key}: {}", s.label);
+        let st = s.stats().unwrap();
+        assert_eq!(
+            st.samples,
+            want["n"].as_u64().unwrap(),
+            "{key}: {}",
+            s.label
+        );
+        // the reference counts WFDB's invalid-sample sentinel as a value (as ecg-wfdb's
+        // own reference test does)
+        let sentinel = i64::from(s.missing_value.unwrap_or(0));
+        let sum = st.digital_sum + st.missing as i64 * sentinel;
+        let (mut min, mut max) = (st.digital_min.map(i64::from), st.digital_max.map(i64::from));
+        if st.missing > 0 {
+            min = Some(min.map_or(sentinel, |m| m.min(sentinel)));
+            max = Some(max.map_or(sentinel, |m| m.max(sentinel)));
+        }
+        assert_eq!(
+            (min, max, sum),
+            (
+                want["min"].as_i64(),
+                want["max"].as_i64(),
+                want["sum"].as_i64().unwrap()
+            ),
+            "{key}: {}",
+            s.label
+        );
+    }
+}
+
+fn check_100_annotations(record: &Record) {
+    let ann = &reference("wfdb")["annotations"]["100.atr"];
+    let set = record
+        .classification
+        .annotations
+        .iter()
+        .find(|a| a.annotator == "atr")
+        .expect("100.atr read from the archive");
+    assert_eq!(set.annotations.len() as u64, ann["count"].as_u64().unwrap());
+    let sum: i64 = set.annotations.iter().map(|a| a.sample).sum();
+    assert_eq!(sum, ann["sample_sum"].as_i64().unwrap());
+}
+
+#[test]
+fn two_records_in_one_directory() {
+    for rel in [
+        "archives/ecg/two_records.zip",
+        "archives/ecg/two_records.7z",
+        "archives/ecg/two_records.tar.zst",
+    ] {
+        let d = decode(rel);
+        let names: Vec<&str> = d.records.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["rec_a/100", "rec_a/test01_00s"], "{rel}");
+        check_wfdb(&d.records[0], "100.hea");
+        check_100_annotations(&d.records[0]);
+        check_wfdb(&d.records[1], "test01_00s.hea");
+        assert!(d.skipped.is_empty(), "{rel}: {:?}", d.skipped);
+    }
+}
+
+#[test]
+fn two_headers_share_one_dat() {
+    let dat = std::fs::read(shared("wfdb/3000003_0003.dat")).unwrap();
+    // format 80: one byte per sample, offset 128; two interleaved signals; rec_tail reads
+    // from byte 1024 (frame 512) on
+    let tail = |sig: usize| -> (i64, i64, i64, usize) {
+        let v: Vec<i64> = dat[1024..]
+            .iter()
+            .skip(sig)
+            .step_by(2)
+            .map(|&b| i64::from(b) - 128)
+            .collect();
+        (
+            v.iter().sum(),
+            *v.iter().min().unwrap(),
+            *v.iter().max().unwrap(),
+            v.len(),
+        )
+    };
+    for rel in [
+        "archives/ecg/shared_dat.zip",
+        "archives/ecg/shared_dat.7z",
+        "archives/ecg/shared_dat.tar.zst",
+    ] {
+        let d = decode(rel);
+        let names: Vec<&str> = d.records.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["rec_full", "rec_tail"], "{rel}");
+        check_wfdb(&d.records[0], "3000003_0003.hea");
+        for (i, s) in d.records[1].signals.iter().enumerate() {
+            let st = s.stats().unwrap();
+            let (sum, min, max, n) = tail(i);
+            assert_eq!(n, 516);
+            assert_eq!(
+                (
+                    st.digital_sum,
+                    st.digital_min.map(i64::from),
+                    st.digital_max.map(i64::from),
+                    st.samples as usize
+                ),
+                (sum, Some(min), Some(max), n),
+                "{rel}: rec_tail {}",
+                s.label
+            );
+        }
+        assert!(d.skipped.is_empty(), "{rel}: {:?}", d.skipped);
+    }
+}
+
+#[test]
+fn mixed_order_single_files_then_wfdb() {
+    for rel in [
+        "archives/ecg/mixed.zip",
+        "archives/ecg/mixed.7z",
+        "archives/ecg/mixed.tar.zst",
+    ] {
+        let d = decode(rel);
+        assert_eq!(d.records.len(), 3, "{rel}");
+        assert_eq!(d.records[2].name, "mixed/test01_00s", "{rel}");
+        check_wfdb(&d.records[2], "test01_00s.hea");
+        assert!(d.skipped.is_empty(), "{rel}: {:?}", d.skipped);
+    }
+}
+
+#[test]
+fn every_zip_method_decodes_record_100() {
+    for m in [
+        "store",
+        "deflate",
+        "deflate64",
+        "bzip2",
+        "lzma",
+        "xz",
+        "zstd",
+    ] {
+        let d = decode(&format!("archives/zip_methods/zip_{m}.zip"));
+        assert_eq!(d.records.len(), 1, "{m}");
+        assert_eq!(d.records[0].name, "100");
+        check_wfdb(&d.records[0], "100.hea");
+        assert!(d.skipped.is_empty());
+    }
+}
+
+#[test]
+fn standalone_wfdb_header_path_reads_its_directory() {
+    let d = decode("wfdb/100.hea");
+    assert_eq!(d.records.len(), 1);
+    check_wfdb(&d.records[0], "100.hea");
+}
+
+#[test]
+fn own_fixtures_groups_multi_segment_and_nesting() {
+    let own = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/archives");
+    let d = decode_upload(
+        Source::Path(&Path::new(own).join("groups.tar.xz")),
+        &DecodeOptions::default(),
+    )
+    .unwrap();
+    let names: Vec<&str> = d.records.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["041s/041s", "a/test01_00s"]);
+    check_wfdb(&d.records[0], "multi-segment/041s/041s.hea");
+    check_wfdb(&d.records[1], "test01_00s.hea");
+    // b/ has the same header but no signal file: it must not borrow a/'s
+    assert_eq!(d.skipped.len(), 1);
+    assert_eq!(d.skipped[0].entry, "b/test01_00s.hea");
+    assert!(
+        d.skipped[0].reason.contains("test01_00s.dat"),
+        "{}",
+        d.skipped[0].reason
+    );
+
+    for name in [
+        "layout.tar",
+        "layout.tar.gz",
+        "layout.tar.bz2",
+        "layout.tar.xz",
+        "layout.tar.lz4",
+        "layout.tar.zst",
+    ] {
+        let d = decode_upload(
+            Source::Path(&Path::new(own).join(name)),
+            &DecodeOptions::default(),
+        )
+        .unwrap();
+        let names: Vec<&str> = d.records.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                &format!("gen/{SCP_FILE}") as &str,
+                "gen/test01_00s",
+                "rec_full",
+                "rec_tail"
+            ],
+            "{name}"
+        );
+        check_scp(&d.records[0], SCP_FILE);
+        check_wfdb(&d.records[1], "test01_00s.hea");
+        check_wfdb(&d.records[2], "3000003_0003.hea");
+        let skipped: Vec<&str> = d.skipped.iter().map(|s| s.entry.as_str()).collect();
+        assert_eq!(skipped, ["gen/notes.txt"], "{name}");
+    }
+
+    let d = decode_upload(
+        Source::Path(&Path::new(own).join("nested.zip")),
+        &DecodeOptions::default(),
+    )
+    .unwrap();
+    let names: Vec<&str> = d.records.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            &format!("inner/layout.tar.gz/gen/{SCP_FILE}") as &str,
+            &format!("inner/gen.zip/gen/{SCP_FILE}"),
+            "inner/layout.tar.gz/gen/test01_00s",
+            "inner/layout.tar.gz/rec_full",
+            "inner/layout.tar.gz/rec_tail"
+        ]
+    );
+    let skipped: Vec<&str> = d.skipped.iter().map(|s| s.entry.as_str()).collect();
+    assert_eq!(
+        skipped,
+        [
+            "inner/layout.tar.gz/gen/notes.txt",
+            "inner/gen.zip/gen/deep.zip",
+            "inner/single.scp.gz"
+        ]
+    );
+}
