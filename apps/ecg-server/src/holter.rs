@@ -127,7 +127,11 @@ pub struct HolterStatus {
 }
 
 fn holter_status(t: &crate::store::TaskRow) -> HolterStatus {
-    let status = match t.status {
+    status_view(&t.id, t.status, t.progress, t.error.clone())
+}
+
+fn status_view(id: &str, stage: TaskStatus, progress: u8, error: Option<String>) -> HolterStatus {
+    let status = match stage {
         TaskStatus::AwaitingUpload | TaskStatus::Queued => "queued",
         TaskStatus::Processing | TaskStatus::Review => "processing",
         TaskStatus::Completed => "completed",
@@ -135,11 +139,11 @@ fn holter_status(t: &crate::store::TaskRow) -> HolterStatus {
         TaskStatus::Cancelled => "cancelled",
     };
     HolterStatus {
-        task_id: t.id.clone(),
+        task_id: id.to_owned(),
         status: status.to_owned(),
-        progress: t.progress,
-        error: t.error.clone(),
-        stage: t.status,
+        progress,
+        error,
+        stage,
     }
 }
 
@@ -221,7 +225,11 @@ pub async fn status(
     Auth(tenant): Auth,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(holter_status(&find_task(&state, &tenant, &path)?)))
+    let (stage, progress, error) = state
+        .store
+        .task_status(tenant.id, &path)?
+        .ok_or_else(|| ApiError::not_found("task", &path))?;
+    Ok(HttpResponse::Ok().json(status_view(&path, stage, progress, error)))
 }
 
 /// `GET /api/v1/advanced/ecg/holter/result/{task_id}`: the analysis result (with

@@ -518,6 +518,13 @@ pub trait MetadataStore: Send + Sync + 'static {
     fn insert_task(&self, task: &TaskRow) -> StoreResult<()>;
     /// A task of this tenant.
     fn task(&self, tenant_id: i64, id: &str) -> StoreResult<Option<TaskRow>>;
+    /// Status, progress and error of a task of this tenant (the cheap lookup behind
+    /// status polling).
+    fn task_status(
+        &self,
+        tenant_id: i64,
+        id: &str,
+    ) -> StoreResult<Option<(TaskStatus, u8, Option<String>)>>;
     /// A task of any tenant (workers, share links).
     fn task_unscoped(&self, id: &str) -> StoreResult<Option<TaskRow>>;
     /// Tasks matching a filter, newest first.

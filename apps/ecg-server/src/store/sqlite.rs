@@ -667,6 +667,31 @@ impl MetadataStore for SqliteStore {
         self.read(|c| load_task(c, "id = ?1 AND tenant_id = ?2", &[&id, &tenant_id]))
     }
 
+    fn task_status(
+        &self,
+        tenant_id: i64,
+        id: &str,
+    ) -> StoreResult<Option<(TaskStatus, u8, Option<String>)>> {
+        self.read(|c| {
+            let row = c
+                .prepare_cached(
+                    "SELECT status, progress, error FROM tasks WHERE id = ?1 AND tenant_id = ?2",
+                )?
+                .query_row(params![id, tenant_id], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get(2)?))
+                })
+                .optional()?;
+            row.map(|(s, p, e)| {
+                let status = TaskStatus::parse(&s).ok_or(StoreError::UnknownValue {
+                    what: "task status",
+                    value: s,
+                })?;
+                Ok((status, p.clamp(0, 100) as u8, e))
+            })
+            .transpose()
+        })
+    }
+
     fn task_unscoped(&self, id: &str) -> StoreResult<Option<TaskRow>> {
         self.read(|c| load_task(c, "id = ?1", &[&id]))
     }
