@@ -36,6 +36,12 @@ pub enum Error {
         /// The name of the missing file.
         missing: String,
     },
+    /// The header file asked for is not in the pool (or not on disk).
+    #[error("`{file}` is not in the file pool")]
+    NoHeader {
+        /// The header's file name.
+        file: String,
+    },
     /// A signal file holds fewer samples than its header states.
     #[error(
         "{file}: truncated at byte offset {offset}: the header ({header}, line {line}) \

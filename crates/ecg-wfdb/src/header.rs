@@ -16,6 +16,13 @@ use crate::signal_format::SignalFormat;
 /// below it); larger "headers" are refused before they are scanned.
 pub const MAX_HEADER_BYTES: usize = 16 << 20;
 
+/// Most signals a header may announce. WFDB sets no limit; real records have a few
+/// hundred at most, and each signal costs memory before any sample is read.
+pub const MAX_SIGNALS: usize = 65_536;
+
+/// Most segments a multi-segment header may announce.
+pub const MAX_SEGMENTS: usize = 1_000_000;
+
 /// Default frame rate when the record line omits it (WFDB_DEFFREQ).
 pub const DEFAULT_FREQUENCY: f64 = 250.0;
 
@@ -232,6 +239,24 @@ pub fn parse_header(file: &str, bytes: &[u8]) -> Result<Header> {
         break line;
     };
     let mut header = parse_record_line(file, record.number, &record.text)?;
+    if header.signal_count > MAX_SIGNALS {
+        return Err(Error::limit(
+            file,
+            "signals announced by the record line",
+            header.signal_count as u64,
+            MAX_SIGNALS as u64,
+        ));
+    }
+    if let Some(n) = header.segment_count
+        && n > MAX_SEGMENTS
+    {
+        return Err(Error::limit(
+            file,
+            "segments announced by the record line",
+            n as u64,
+            MAX_SEGMENTS as u64,
+        ));
+    }
 
     if let Some(count) = header.segment_count {
         while header.segments.len() < count {
@@ -575,7 +600,7 @@ fn parse_signal_line(file: &str, number: usize, text: &str) -> Result<SignalSpec
     let mut offset: u64 = 0;
     let mut m = &fmt_field[digits_end..];
     while let Some(c) = m.chars().next() {
-        let body = &m[1..];
+        let body = &m[c.len_utf8()..];
         let end = body
             .find(|c: char| !c.is_ascii_digit())
             .unwrap_or(body.len());
@@ -844,6 +869,9 @@ mod tests {
             assert!(msg.contains(what), "{msg} lacks {what}");
             assert!(msg.starts_with("r.hea, line"), "{msg}");
         }
+        // Non-ASCII after the format code (found by fuzzing: a slice inside a character).
+        let e = parse_header("r.hea", b"r 1 250\nr.dat 311\xcd 200\n").unwrap_err();
+        assert!(matches!(e, Error::Header { line: 2, .. }), "{e}");
         let e = parse_header("r.hea", b"r 1 250\nr.dat 999\n").unwrap_err();
         assert!(matches!(e, Error::UnknownFormat { line: 2, .. }), "{e}");
         assert_eq!(e.to_string(), "r.hea, line 2: unknown signal format `999`");

@@ -111,10 +111,8 @@ pub fn decode_record_with(
     opts: &DecodeOptions,
     read: &ReadOptions,
 ) -> Result<Record> {
-    let bytes = pool.get(header_file).ok_or_else(|| Error::MissingFile {
+    let bytes = pool.get(header_file).ok_or_else(|| Error::NoHeader {
         file: header_file.to_string(),
-        line: 0,
-        missing: header_file.to_string(),
     })?;
     let header = parse_header(header_file, &bytes)?;
     let ctx = DecodeContext { pool, opts, read };

@@ -20,6 +20,10 @@ use crate::header::{Header, SegmentSpec, parse_header};
 use crate::signal_format::WFDB_INVALID_SAMPLE;
 use crate::single_segment::{ConstantSource, DecodedSignals, Policy, decode_signals};
 
+/// Most (segment, signal) pairs a multi-segment record may have (each costs a few dozen
+/// bytes before any sample is read).
+const MAX_PARTS: u64 = 4 << 20;
+
 /// How one segment contributes to one record signal.
 #[derive(Clone)]
 enum Part {
@@ -154,6 +158,15 @@ pub(crate) fn decode_multi_segment(
         verify: Some(verify),
     };
 
+    let parts = (master.segments.len() as u64).saturating_mul(master.signal_count as u64);
+    if parts > MAX_PARTS {
+        return Err(Error::limit(
+            file,
+            "segments x signals of a multi-segment record",
+            parts,
+            MAX_PARTS,
+        ));
+    }
     let variable = master
         .segments
         .first()
@@ -285,18 +298,17 @@ pub(crate) fn decode_multi_segment(
             })
             .collect()
     } else {
-        (0..master.signal_count)
-            .map(|i| {
-                let mut s = Signal::new(
-                    format!("record {}, signal {i}", master.record_name),
-                    master.frame_frequency,
-                    "mV",
-                    Samples::from_vec(Vec::new()),
-                );
-                s.missing_value = Some(WFDB_INVALID_SAMPLE);
-                Def { signal: s, spf: 1 }
-            })
-            .collect()
+        // No segment could be read, so nothing says what the signals are.
+        let err = Error::Segment {
+            file: file.to_string(),
+            line: master.record_line,
+            message: "no segment could be read to define the signals".into(),
+        };
+        if ctx.opts.strict && !master.segments.iter().all(SegmentSpec::is_null) {
+            return Err(err);
+        }
+        warnings.push(format!("{err}; the record has no signals"));
+        Vec::new()
     };
     let total: u64 = defs
         .iter()
