@@ -165,7 +165,7 @@ fn reviewed_flow_with_audit_trail_search_and_share_links() {
         .post_json(
             &key,
             &format!("/api/v1/tasks/{task_id}/share-links"),
-            &json!({"expires_in_seconds": 1}),
+            &json!({"expires_in_seconds": 2}),
         )
         .json();
     let short_token = short["token"].as_str().unwrap();
@@ -173,7 +173,7 @@ fn reviewed_flow_with_audit_trail_search_and_share_links() {
         s.get(None, &format!("/api/v1/shared/{short_token}")).status,
         200
     );
-    std::thread::sleep(Duration::from_millis(1300));
+    std::thread::sleep(Duration::from_millis(2300));
     s.get(None, &format!("/api/v1/shared/{short_token}"))
         .assert_problem(404, "share-link-invalid");
     let links = s
