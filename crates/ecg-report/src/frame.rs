@@ -112,7 +112,6 @@ pub(crate) fn value(v: Option<f64>, decimals: usize, unit: &str) -> String {
 }
 
 /// Seconds as `h:mm:ss`.
-#[allow(dead_code)]
 pub(crate) fn hms(seconds: f64) -> String {
     let s = seconds.max(0.0).round() as u64;
     format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
@@ -123,7 +122,6 @@ pub(crate) fn datetime(t: NaiveDateTime) -> String {
     t.format("%Y-%m-%d %H:%M:%S").to_string()
 }
 
-#[allow(dead_code)]
 /// Clock time of a moment `seconds` into the recording: `HH:MM:SS` of day when the start
 /// time is known (with `+Nd` past midnight), else elapsed `h:mm:ss`.
 pub(crate) fn clock(start: Option<NaiveDateTime>, seconds: f64) -> String {

@@ -7,11 +7,9 @@ use crate::options::Language;
 
 /// Every fixed text printed on a report, in one language.
 #[derive(Debug)]
-#[allow(dead_code)] // the long-term labels are used by the long-term report (in progress)
 pub(crate) struct Labels {
     pub title_resting: &'static str,
     pub title_long_term: &'static str,
-    pub patient: &'static str,
     pub id: &'static str,
     pub born: &'static str,
     pub age: &'static str,
@@ -20,7 +18,6 @@ pub(crate) struct Labels {
     pub male: &'static str,
     pub female: &'static str,
     pub unspecified: &'static str,
-    pub acquired: &'static str,
     pub device: &'static str,
     pub institution: &'static str,
     pub referring: &'static str,
@@ -44,6 +41,7 @@ pub(crate) struct Labels {
     pub conclusion: &'static str,
     pub no_conclusion: &'static str,
     pub signature: &'static str,
+    pub recording: &'static str,
     pub recording_start: &'static str,
     pub duration: &'static str,
     pub analysed: &'static str,
@@ -94,7 +92,6 @@ pub(crate) struct Labels {
 const EN: Labels = Labels {
     title_resting: "Resting 12-lead ECG",
     title_long_term: "Long-term ECG (Holter) report",
-    patient: "Patient",
     id: "ID",
     born: "Born",
     age: "Age",
@@ -103,7 +100,6 @@ const EN: Labels = Labels {
     male: "male",
     female: "female",
     unspecified: "unspecified",
-    acquired: "Acquired",
     device: "Device",
     institution: "Institution",
     referring: "Referring physician",
@@ -127,6 +123,7 @@ const EN: Labels = Labels {
     conclusion: "Conclusion",
     no_conclusion: "No conclusion entered",
     signature: "Signature",
+    recording: "Recording",
     recording_start: "Recording start",
     duration: "Duration",
     analysed: "Analysed",
@@ -177,7 +174,6 @@ const EN: Labels = Labels {
 const DE: Labels = Labels {
     title_resting: "Ruhe-EKG (12 Ableitungen)",
     title_long_term: "Langzeit-EKG-Befund",
-    patient: "Patient",
     id: "ID",
     born: "Geb.",
     age: "Alter",
@@ -186,7 +182,6 @@ const DE: Labels = Labels {
     male: "männlich",
     female: "weiblich",
     unspecified: "unbestimmt",
-    acquired: "Aufnahme",
     device: "Gerät",
     institution: "Einrichtung",
     referring: "Zuweiser",
@@ -210,6 +205,7 @@ const DE: Labels = Labels {
     conclusion: "Beurteilung",
     no_conclusion: "Keine Beurteilung eingetragen",
     signature: "Unterschrift",
+    recording: "Aufzeichnung",
     recording_start: "Aufnahmebeginn",
     duration: "Dauer",
     analysed: "Ausgewertet",
@@ -260,7 +256,6 @@ const DE: Labels = Labels {
 const FR: Labels = Labels {
     title_resting: "ECG de repos 12 dérivations",
     title_long_term: "Compte rendu d'ECG ambulatoire (Holter)",
-    patient: "Patient",
     id: "ID",
     born: "Né(e) le",
     age: "Âge",
@@ -269,7 +264,6 @@ const FR: Labels = Labels {
     male: "masculin",
     female: "féminin",
     unspecified: "non précisé",
-    acquired: "Enregistré le",
     device: "Appareil",
     institution: "Établissement",
     referring: "Médecin prescripteur",
@@ -293,6 +287,7 @@ const FR: Labels = Labels {
     conclusion: "Conclusion",
     no_conclusion: "Aucune conclusion saisie",
     signature: "Signature",
+    recording: "Enregistrement",
     recording_start: "Début d'enregistrement",
     duration: "Durée",
     analysed: "Analysé",
@@ -360,7 +355,6 @@ impl Labels {
     }
 
     /// An episode kind as printed.
-    #[allow(dead_code)]
     pub fn episode(&self, kind: EpisodeKind, language: Language) -> &'static str {
         use EpisodeKind as K;
         let [en, de, fr] = match kind {

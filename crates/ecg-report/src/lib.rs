@@ -50,6 +50,7 @@ pub mod options;
 mod paper;
 mod pdf;
 mod resting;
+mod trend;
 
 pub use error::{Error, Result};
 pub use input::{Approval, ReportDetails, ReportInput, RestingMeasurements, StripRequest};

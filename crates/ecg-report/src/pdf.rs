@@ -128,7 +128,6 @@ impl Canvas {
     }
 
     /// Fills the current path.
-    #[allow(dead_code)]
     pub fn fill(&mut self) {
         self.buf.extend_from_slice(b"f\n");
     }
