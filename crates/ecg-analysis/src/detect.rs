@@ -191,9 +191,10 @@ pub fn detect_prepared(
             if start >= end {
                 continue;
             }
+            *mx = e[start..end].iter().copied().fold(0.0, f32::max);
+            // the median of every 4th sample is plenty for a noise floor
             buf.clear();
-            buf.extend_from_slice(&e[start..end]);
-            *mx = buf.iter().copied().fold(0.0, f32::max);
+            buf.extend(e[start..end].iter().step_by(4).copied());
             let mid = buf.len() / 2;
             *fl = *buf.select_nth_unstable_by(mid, f32::total_cmp).1;
         }
@@ -211,15 +212,26 @@ pub fn detect_prepared(
             .collect();
         let scales = median_window(&maxima, &weights, cfg.scale_blocks / 2);
         // normalise with the scale linearly interpolated between block centres
-        for (i, ei) in e.iter().enumerate() {
-            let pos = (grid_offset + i - first_block_start) as f64 / block as f64 - 0.5;
-            let b0 = pos.floor().max(0.0) as usize;
-            let b1 = (b0 + 1).min(nblocks - 1);
-            let f = (pos - b0 as f64).clamp(0.0, 1.0) as f32;
-            let s = (scales[b0] * (1.0 - f) + scales[b1] * f).max(SCALE_FLOOR);
-            let bw = weights[(grid_offset + i - first_block_start) / block];
-            fused[i] += bw * ei / s;
-            wsum[i] += bw;
+        // (block by block, without a division per sample)
+        let inv_block = 1.0 / block as f64;
+        for (b, &bw) in weights.iter().enumerate() {
+            let start = (first_block_start + b * block).saturating_sub(grid_offset);
+            let end = (first_block_start + (b + 1) * block)
+                .saturating_sub(grid_offset)
+                .min(n);
+            if bw == 0.0 || start >= end {
+                continue;
+            }
+            let rel0 = grid_offset + start - first_block_start;
+            for i in start..end {
+                let pos = (rel0 + (i - start)) as f64 * inv_block - 0.5;
+                let b0 = pos.floor().max(0.0) as usize;
+                let b1 = (b0 + 1).min(nblocks - 1);
+                let f = (pos - b0 as f64).clamp(0.0, 1.0) as f32;
+                let s = (scales[b0] * (1.0 - f) + scales[b1] * f).max(SCALE_FLOOR);
+                fused[i] += bw * e[i] / s;
+                wsum[i] += bw;
+            }
         }
         energies.push(e);
         all_weights.push((weights, scales));
@@ -286,7 +298,7 @@ fn fill_missing(x: &mut [f32]) {
 }
 
 /// Per block: false when the raw lead is flat (lead-off, range below 20 uV) or clipped
-/// (more than 10% of its samples on one extreme value that lies far from the median).
+/// (more than 10% of its samples on one extreme value that lies far from the mean).
 fn raw_block_flags(
     x: &[f32],
     block: usize,
@@ -313,10 +325,8 @@ fn raw_block_flags(
             *flag = false;
             continue;
         }
-        // clipped: a tenth of the block sits on an extreme that is far from the median
-        let mut sorted = s.to_vec();
-        let mid = sorted.len() / 2;
-        let median = *sorted.select_nth_unstable_by(mid, f32::total_cmp).1;
+        // clipped: a tenth of the block sits on an extreme that is far from the mean
+        let median = s.iter().sum::<f32>() / s.len() as f32;
         let half_range = 0.5 * (hi - lo);
         let at_hi = s.iter().filter(|&&v| v == hi).count();
         let at_lo = s.iter().filter(|&&v| v == lo).count();

@@ -566,6 +566,30 @@ mod tests {
         assert!(par.count(AamiClass::N) > par.beats.len() / 2);
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+        /// Any samples at any supported rate analyse without panicking.
+        #[test]
+        fn arbitrary_signals_never_panic(
+            samples in proptest::collection::vec(proptest::prelude::any::<i16>(), 0..3000),
+            fs in 100.0f64..2000.0,
+            leads in 1usize..4,
+        ) {
+            let mut rec = Record::new("fuzz", "test");
+            for l in 0..leads {
+                let v: Vec<i32> = samples.iter().map(|&x| x as i32 * (l as i32 + 1)).collect();
+                rec.signals.push(Signal::new(format!("L{l}"), fs, "uV", Samples::from_vec(v)));
+            }
+            let r = analyze(&rec, &Config { chunk_s: 2.0, overlap_s: 1.0, ..Config::default() });
+            if samples.is_empty() {
+                proptest::prop_assert!(r.is_err());
+            } else {
+                let a = r.unwrap();
+                proptest::prop_assert!(a.beats.windows(2).all(|w| w[0].sample < w[1].sample));
+            }
+        }
+    }
+
     #[test]
     fn bad_records_give_typed_errors() {
         let rec = Record::new("empty", "test");
