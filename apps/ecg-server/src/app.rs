@@ -15,8 +15,8 @@ use crate::blob::LocalBlobStore;
 use crate::engine::{EcgAnalysisEngine, NoReportRenderer};
 use crate::problem::{ApiError, ApiResult, ProblemKind};
 use crate::state::{AppState, ServerConfig, Wakeup};
-use crate::store::MetadataStore;
 use crate::store::sqlite::SqliteStore;
+use crate::store::{MetadataStore, TaskStatus, Transition};
 use crate::tokens::{hex, random_bytes};
 use crate::{holter, openapi, tasks, uploads, webhooks, worker};
 
@@ -231,12 +231,38 @@ fn problem_for_framework_errors<B>(
     ))
 }
 
+/// Tasks of the long-term flow whose file never arrived fail when its session expires.
+fn fail_tasks_of_expired_upload(state: &AppState, upload_id: &str) {
+    let ids = match state.store.tasks_awaiting_upload(upload_id) {
+        Ok(ids) => ids,
+        Err(e) => {
+            tracing::error!("janitor: {e}");
+            return;
+        }
+    };
+    for id in ids {
+        let mut t = Transition::new(&[TaskStatus::AwaitingUpload], TaskStatus::Failed);
+        t.error = Some(Some(format!(
+            "the upload session {upload_id} expired before the file was uploaded"
+        )));
+        t.event = Some("task.failed");
+        if let Err(e) = state
+            .store
+            .transition(&id, &t, &|t, s| webhooks::task_event(t, s, "task.failed"))
+        {
+            tracing::error!("janitor: task {id}: {e}");
+        }
+    }
+    state.outbox.notify();
+}
+
 fn janitor(state: Arc<AppState>) {
     while !state.stopping.load(Ordering::Relaxed) {
         match state.store.expired_uploads(crate::timestamps::now_ms()) {
             Ok(ids) => {
                 for id in ids {
                     tracing::info!("upload session {id} expired: deleting it");
+                    fail_tasks_of_expired_upload(&state, &id);
                     if let Err(e) = state.blobs.delete_upload(&id) {
                         tracing::warn!("deleting upload {id}: {e}");
                     }

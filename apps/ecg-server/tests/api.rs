@@ -691,6 +691,44 @@ fn unsupported_uploads_and_bad_requests_are_problems() {
     assert!(out.status.success());
     s.get(Some(&key2), "/api/v1/tasks")
         .assert_problem(401, "unauthorized");
+    // expired sessions are cleaned up (the janitor also runs right after a start), and a
+    // long-term task whose file never came fails
+    let staged = dir.path().join(format!("blobs/uploads/{id}.part"));
+    assert!(staged.is_file());
+    let holter = s
+        .post_json(
+            &key,
+            "/api/v1/advanced/ecg/holter/upload-url",
+            &json!({"file_name": "x.edf", "size": 10, "sha256": sha}),
+        )
+        .json();
+    let holter_task = holter["task_id"].as_str().unwrap().to_owned();
+    std::thread::sleep(Duration::from_millis(1100));
+    drop(s);
+    let s = Server::start(dir.path(), &["--session-ttl-s", "1"]);
+    let start = std::time::Instant::now();
+    while s.get(Some(&key), &format!("/api/v1/uploads/{id}")).status != 404 {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "expired session not cleaned up"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(!staged.exists(), "staged bytes deleted");
+    let st = loop {
+        let st = s
+            .get(
+                Some(&key),
+                &format!("/api/v1/advanced/ecg/holter/status/{holter_task}"),
+            )
+            .json();
+        if st["status"] == "failed" || start.elapsed() > Duration::from_secs(20) {
+            break st;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(st["status"], "failed", "{st}");
+    assert!(st["error"].as_str().unwrap().contains("expired"), "{st}");
 }
 
 impl Server {

@@ -550,6 +550,8 @@ pub trait MetadataStore: Send + Sync + 'static {
         t: &Transition,
         events: &dyn Fn(&TaskRow, u64) -> Vec<OutboxMessage>,
     ) -> StoreResult<Option<TaskRow>>;
+    /// Ids of tasks still waiting for this upload (`awaiting_upload`).
+    fn tasks_awaiting_upload(&self, upload_id: &str) -> StoreResult<Vec<String>>;
     /// Puts tasks left `processing` by a dead process back in the queue; returns them.
     fn requeue_interrupted(&self) -> StoreResult<Vec<String>>;
     /// Sets the report state of a task.

@@ -891,6 +891,16 @@ impl MetadataStore for SqliteStore {
         })
     }
 
+    fn tasks_awaiting_upload(&self, upload_id: &str) -> StoreResult<Vec<String>> {
+        self.read(|c| {
+            Ok(c.prepare_cached(
+                "SELECT id FROM tasks WHERE upload_id = ?1 AND status = 'awaiting_upload'",
+            )?
+            .query_map([upload_id], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<String>>>()?)
+        })
+    }
+
     fn requeue_interrupted(&self) -> StoreResult<Vec<String>> {
         self.write(|c| {
             let tx = c.transaction()?;
