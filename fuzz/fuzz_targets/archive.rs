@@ -14,7 +14,7 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         ratio_threshold_bytes: 1 << 20,
         max_samples: 4_000_000,
     };
-    let opts = DecodeOptions { limits, strict: false };
+    let opts = DecodeOptions { limits, strict: false, ..DecodeOptions::default() };
     let bytes = SharedBytes::from_vec(data.to_vec());
     let _ = decode_upload(Source::Bytes { name: "fuzz".into(), data: bytes.clone() }, &opts);
     let mut entries = 0u64;
