@@ -203,14 +203,44 @@ fn rar4_ppmd_entry_is_refused_by_a_small_entry_limit() {
         "{err}"
     );
     assert!(t.elapsed() < Duration::from_secs(2));
+    // under the default limits its declared ratio (1368:1) marks it as a bomb
+    let (err, _) = hostile_err(
+        "third_party/libarchive/test_read_format_rar_ppmd_lzss_conversion.rar",
+        Limits::default(),
+    );
+    assert!(
+        matches!(
+            err,
+            ArchiveError::LimitExceeded {
+                kind: LimitKind::Ratio,
+                value: 1368,
+                declared: true,
+                ..
+            }
+        ),
+        "{err}"
+    );
 }
 
 #[test]
 #[ignore = "reads a 241 MB RAR 4 PPMd entry; run with --release -- --ignored"]
 fn rar4_ppmd_lzss_conversion_reads_in_full() {
-    let (_, seen, _) =
-        walk("third_party/libarchive/test_read_format_rar_ppmd_lzss_conversion.rar").unwrap();
-    assert_eq!(seen["ppmd_lzss_conversion_test.txt"].size, 241_647_978);
+    // 241,647,978 bytes from a 176,700-byte archive: 1368:1, a bomb under the default
+    // max_ratio of 1000, so the ratio limit is raised to read it
+    let path = fixture("third_party/libarchive/test_read_format_rar_ppmd_lzss_conversion.rar");
+    let limits = Limits {
+        max_ratio: 10_000,
+        ..Limits::default()
+    };
+    let mut size = 0;
+    walk_upload(Source::Path(&path), &limits, |e| {
+        if e.name == "ppmd_lzss_conversion_test.txt" {
+            size = e.data.len();
+        }
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(size, 241_647_978);
 }
 
 #[test]
