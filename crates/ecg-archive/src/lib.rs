@@ -31,7 +31,7 @@
 //! # Behaviour
 //!
 //! - **Archive first.** The upload's first bytes are matched against the archive magic
-//!   numbers of the SPEC's table ([`probe`]); only those go to an archive engine, so
+//!   numbers of the SPEC's table ([`probe()`]); only those go to an archive engine, so
 //!   libarchive's other readers (mtree, cpio, ISO, ...) never claim an ECG file. A
 //!   gzip/bzip2/xz/LZ4/Zstandard stream that does not hold a tar is treated as a single
 //!   file.
@@ -82,7 +82,7 @@
 //!   `max_entry_bytes`. Entries are kept (as [`SharedBytes`]) for the records that
 //!   reference them, and WFDB candidates until the walk ends, so memory is bounded by
 //!   `max_total_bytes`.
-//! - [`Limits`](ecg_core::Limits) are enforced while decompressing: entry count, bytes
+//! - [`Limits`] are enforced while decompressing: entry count, bytes
 //!   per entry, total bytes, and the compression ratio (uncompressed bytes of an entry
 //!   over the compressed bytes the engine consumed for it, checked once the entry passes
 //!   `ratio_threshold_bytes`). Sizes an archive declares (ZIP central directory, tar/7z
