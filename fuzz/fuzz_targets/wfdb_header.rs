@@ -22,6 +22,7 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
             ..Limits::default()
         },
         strict: false,
+        ..DecodeOptions::default()
     };
     if let Ok(rec) = ecg_wfdb::decode_record("r.hea", &pool, &opts) {
         for s in &rec.signals {

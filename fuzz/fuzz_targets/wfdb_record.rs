@@ -36,7 +36,7 @@ libfuzzer_sys::fuzz_target!(|input: &[u8]| {
         ..Limits::default()
     };
     for strict in [true, false] {
-        let opts = DecodeOptions { limits, strict };
+        let opts = DecodeOptions { limits, strict, ..DecodeOptions::default() };
         for eager_sample_limit in [0, 1 << 24] {
             let read = ReadOptions {
                 eager_sample_limit,

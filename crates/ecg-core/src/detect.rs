@@ -68,6 +68,11 @@ pub struct DecodeOptions {
     pub limits: Limits,
     /// Strict mode refuses checksum/CRC errors; lenient mode decodes with a warning.
     pub strict: bool,
+    /// Sampling frequency in Hz to assume for files that do not state one (a CSV table
+    /// without a time column); it comes from the task's metadata. Formats that carry their
+    /// own frequency ignore it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sampling_frequency_hint: Option<f64>,
 }
 
 impl Default for DecodeOptions {
@@ -75,6 +80,7 @@ impl Default for DecodeOptions {
         DecodeOptions {
             limits: Limits::default(),
             strict: true,
+            sampling_frequency_hint: None,
         }
     }
 }

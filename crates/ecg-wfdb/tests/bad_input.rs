@@ -202,6 +202,7 @@ fn absurd_counts_are_refused_before_allocating() {
             ..Limits::default()
         },
         strict: true,
+        ..DecodeOptions::default()
     };
     let p = pool(&[
         ("r.hea", b"r 1 250 600\nr.dat 16x2\n"),
