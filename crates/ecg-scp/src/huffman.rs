@@ -77,8 +77,30 @@ pub fn default_table_codes() -> Vec<HuffmanCode> {
 
 /// Most bits looked up at once; longer codes are found in a binary trie.
 const LUT_BITS: u8 = 12;
-/// Lookup entry for "the code is longer than the lookup".
-const LONG: u32 = u32::MAX;
+/// Lookup entries pack what decoding needs: base value (bits 0..16), prefix length
+/// (16..22), value bits after the prefix (22..28) and the kind (28..32).
+const KIND_VALUE: u32 = 1;
+/// A value with bits after the prefix.
+const KIND_EXTRA: u32 = 2;
+/// A table switch (the base value is the table number).
+const KIND_SWITCH: u32 = 3;
+/// Lookup entry for "the code is longer than the lookup" (found in the trie).
+const LONG: u32 = 4 << 28;
+
+/// The lookup entry of a code.
+fn pack(c: &HuffmanCode) -> u32 {
+    let kind = if c.switch {
+        KIND_SWITCH
+    } else if c.total_bits > c.prefix_bits {
+        KIND_EXTRA
+    } else {
+        KIND_VALUE
+    };
+    (kind << 28)
+        | (((c.total_bits - c.prefix_bits) as u32 & 63) << 22)
+        | ((c.prefix_bits as u32 & 63) << 16)
+        | (c.base_value as u16 as u32)
+}
 /// Trie child marking a leaf (code index in the low bits).
 const LEAF: u32 = 1 << 31;
 
@@ -86,7 +108,7 @@ const LEAF: u32 = 1 << 31;
 #[derive(Clone, Debug)]
 pub(crate) struct HuffmanTable {
     codes: Vec<HuffmanCode>,
-    /// Indexed by the next `lut_bits` bits: 0 = no code, `LONG`, else code index + 1.
+    /// Indexed by the next `lut_bits` bits: 0 = no code, `LONG`, else the packed code.
     lut: Vec<u32>,
     lut_bits: u8,
     /// Binary trie of the codes longer than `lut_bits`, over their whole prefix: node
@@ -114,7 +136,7 @@ impl HuffmanTable {
             if c.prefix_bits > lut_bits {
                 let slot = (c.code >> (c.prefix_bits - lut_bits)) as usize;
                 if lut[slot] != 0 && lut[slot] != LONG {
-                    return Err(format!("code {i} has code {} as a prefix", lut[slot] - 1));
+                    return Err(format!("code {i} has a shorter code as a prefix"));
                 }
                 lut[slot] = LONG;
                 let mut node = 0usize;
@@ -145,13 +167,13 @@ impl HuffmanTable {
                 let slots = first..first + (1usize << shift);
                 if let Some(&taken) = lut[slots.clone()].iter().find(|&&s| s != 0) {
                     let other = if taken == LONG {
-                        "a longer code".to_string()
+                        "a longer code"
                     } else {
-                        format!("code {}", taken - 1)
+                        "another code"
                     };
                     return Err(format!("code {i} is a prefix of, or equal to, {other}"));
                 }
-                lut[slots].fill(i as u32 + 1);
+                lut[slots].fill(pack(c));
             }
         }
         Ok(HuffmanTable {
@@ -355,78 +377,85 @@ pub(crate) fn decode_lead(
     count: usize,
     out: &mut Vec<i32>,
 ) -> std::result::Result<(), StreamError> {
-    let start_len = out.len();
+    // Decode into a local buffer (its length stays in a register), then append.
+    let mut buf = vec![0i32; count];
+    let result = decode_into(tables, data, &mut buf);
+    let n = match &result {
+        Ok(()) => count,
+        Err(e) => e.decoded,
+    };
+    out.extend_from_slice(&buf[..n]);
+    result
+}
+
+/// Fills `buf` with decoded values; on error, `decoded` says how many are valid.
+fn decode_into(
+    tables: &HuffmanTables,
+    data: &[u8],
+    buf: &mut [i32],
+) -> std::result::Result<(), StreamError> {
+    let count = buf.len();
     let mut r = BitReader::new(data);
     let mut table = &tables.tables[0];
-    let err = |r: &BitReader, out: &Vec<i32>, what: String| StreamError {
+    let err = |r: &BitReader, n: usize, what: &str| StreamError {
         bit: r.consumed,
-        what,
-        decoded: out.len() - start_len,
+        what: format!("{what} after {n} of {count} values"),
+        decoded: n,
     };
-    while out.len() - start_len < count {
-        r.refill();
-        if r.nbits == 0 {
-            return Err(err(
-                &r,
-                out,
-                format!(
-                    "the data end after {} of {count} values",
-                    out.len() - start_len
-                ),
-            ));
-        }
-        let slot = table.lut[r.peek(table.lut_bits) as usize];
-        let code = if slot == LONG {
-            match table.long_code(r.peek(32)) {
-                Some(c) => c,
-                None => return Err(err(&r, out, "no Huffman code matches the bits".into())),
-            }
-        } else if slot == 0 {
-            return Err(err(&r, out, "no Huffman code matches the bits".into()));
-        } else {
-            &table.codes[slot as usize - 1]
-        };
-        if code.prefix_bits as u32 > r.nbits {
-            return Err(err(
-                &r,
-                out,
-                format!(
-                    "the data end inside a code after {} of {count} values",
-                    out.len() - start_len
-                ),
-            ));
-        }
-        r.consume(code.prefix_bits);
-        if code.switch {
-            // Validated at parse time: 1..=number of tables.
-            let next = (code.base_value as usize).saturating_sub(1);
-            table = &tables.tables[next.min(tables.tables.len() - 1)];
-            continue;
-        }
-        let extra = code.total_bits - code.prefix_bits;
-        let mut value = code.base_value as i32;
-        if extra > 0 {
+    let mut n = 0;
+    while n < buf.len() {
+        if r.nbits < 32 {
             r.refill();
-            if extra as u32 > r.nbits {
-                return Err(err(
-                    &r,
-                    out,
-                    format!(
-                        "the data end inside an escaped value after {} of {count} values",
-                        out.len() - start_len
-                    ),
-                ));
+            if r.nbits == 0 {
+                return Err(err(&r, n, "the data end"));
             }
-            let raw = r.peek(extra) as i64;
-            r.consume(extra);
-            let signed = if raw >> (extra - 1) & 1 == 1 {
-                raw - (1i64 << extra)
-            } else {
-                raw
-            };
-            value = value.wrapping_add(signed as i32);
         }
-        out.push(value);
+        let mut e = table.lut[r.peek(table.lut_bits) as usize];
+        if e == LONG {
+            match table.long_code(r.peek(32)) {
+                Some(c) => e = pack(c),
+                None => return Err(err(&r, n, "no Huffman code matches the bits")),
+            }
+        }
+        let kind = e >> 28;
+        if kind == 0 {
+            return Err(err(&r, n, "no Huffman code matches the bits"));
+        }
+        let prefix = (e >> 16) & 63;
+        if prefix > r.nbits {
+            return Err(err(&r, n, "the data end inside a code"));
+        }
+        r.consume(prefix as u8);
+        let base = e as u16 as i16;
+        match kind {
+            KIND_VALUE => {
+                buf[n] = base as i32;
+                n += 1;
+            }
+            KIND_SWITCH => {
+                // Validated at parse time: 1..=number of tables.
+                let next = (base as usize).saturating_sub(1);
+                table = &tables.tables[next.min(tables.tables.len() - 1)];
+            }
+            _ => {
+                let extra = ((e >> 22) & 63) as u8;
+                if extra as u32 > r.nbits {
+                    r.refill();
+                    if extra as u32 > r.nbits {
+                        return Err(err(&r, n, "the data end inside an escaped value"));
+                    }
+                }
+                let raw = r.peek(extra) as i64;
+                r.consume(extra);
+                let signed = if raw >> (extra - 1) & 1 == 1 {
+                    raw - (1i64 << extra)
+                } else {
+                    raw
+                };
+                buf[n] = (base as i32).wrapping_add(signed as i32);
+                n += 1;
+            }
+        }
     }
     Ok(())
 }
