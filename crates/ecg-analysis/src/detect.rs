@@ -152,10 +152,36 @@ pub fn detect_prepared(
     grid_offset: usize,
     cfg: &DetectorConfig,
 ) -> DetectorOutput {
-    let leads = cleaned;
-    let n = leads.iter().map(|l| l.len()).min().unwrap_or(0);
+    let full = cleaned;
+    let fs_full = fs;
     let mut out = DetectorOutput::default();
-    if n < 3 || leads.is_empty() {
+    if full.iter().map(|l| l.len()).min().unwrap_or(0) < 3 || full.is_empty() {
+        return out;
+    }
+    // The detection feature has no content above 20 Hz: from 240 Hz on, run it on block
+    // averages of `factor` samples (250 Hz -> 125 Hz, 360 Hz -> 120 Hz, 1000 Hz -> 125 Hz)
+    // and place the R peaks on the full-rate leads.
+    let factor = ((fs / 120.0).floor() as usize).max(1);
+    let decimated: Vec<Vec<f32>> = if factor > 1 {
+        full.iter()
+            .map(|l| {
+                l.chunks_exact(factor)
+                    .map(|c| c.iter().sum::<f32>() / factor as f32)
+                    .collect()
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let leads: Vec<&[f32]> = if factor > 1 {
+        decimated.iter().map(|v| v.as_slice()).collect()
+    } else {
+        full.to_vec()
+    };
+    let fs = fs / factor as f64;
+    let grid_offset = grid_offset / factor;
+    let n = leads.iter().map(|l| l.len()).min().unwrap_or(0);
+    if n < 3 {
         return out;
     }
     let bands = bandpass_sections(fs, cfg.band_low_hz, cfg.band_high_hz);
@@ -167,7 +193,7 @@ pub fn detect_prepared(
     let mut wsum = vec![0f32; n];
     let mut energies: Vec<Vec<f32>> = Vec::with_capacity(leads.len());
     let mut all_weights = Vec::with_capacity(leads.len());
-    for lead in leads {
+    for lead in &leads {
         let mut x: Vec<f32> = lead[..n].to_vec();
         let raw_quality = raw_block_flags(&x, block, first_block_start, grid_offset, nblocks);
         filtfilt(&bands, &mut x);
@@ -241,7 +267,7 @@ pub fn detect_prepared(
     }
     let picks = pick_beats(&fused, fs, cfg);
     // place each beat on the R peak of the lead that contributes most
-    let search = ((0.1 * fs).round() as usize).max(1);
+    let search = ((0.1 * fs_full).round() as usize).max(1);
     let width_limit = ((0.15 * fs).round() as usize).max(1);
     let nlead = leads.len();
     for (c, v) in picks {
@@ -256,7 +282,8 @@ pub fn detect_prepared(
             }
         }
         let lead = best.0;
-        let sample = r_peak(leads[lead], c, search, fs);
+        let centre = (c * factor + factor / 2).min(full[lead].len() - 1);
+        let sample = r_peak(full[lead], centre, search, fs_full);
         // width of the fused hump above a third of the peak
         let level = v / 3.0;
         let mut lo = c;
@@ -277,11 +304,11 @@ pub fn detect_prepared(
     }
     out.quality = BlockQuality {
         first: 0,
-        len: block,
+        len: block * factor,
         weights: all_weights.into_iter().map(|(w, _)| w).collect(),
     };
     // the first block may start before the window: report its start clamped to 0
-    out.quality.first = first_block_start;
+    out.quality.first = first_block_start * factor;
     out
 }
 
