@@ -1135,3 +1135,64 @@ pub(crate) fn render(input: &ReportInput<'_>) -> Result<Vec<u8>> {
     };
     pdf.finish(&title, input.generated_at)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An analysis with these episodes (built through serde, so fields the analysis adds
+    /// later with serde defaults do not break the test).
+    fn analysis(episodes: serde_json::Value) -> Analysis {
+        serde_json::from_value(serde_json::json!({
+            "engine": "test", "record": "t", "fs": 100.0, "samples": 360000, "leads": ["II"],
+            "beats": [], "templates": [], "episodes": episodes, "quality": [],
+            "summary": {"duration_s": 3600.0, "class_counts": [0, 0, 0, 0, 0],
+                        "af_burden": 0.0, "noise_fraction": 0.0,
+                        "hr_max": [150.0, 200000], "hr_min": [45.0, 300000]},
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn strips_go_to_the_most_significant_events_first_without_overlap() {
+        let a = analysis(serde_json::json!([
+            {"kind": "ventricular_couplet", "start": 1000, "end": 1080, "beats": 2},
+            {"kind": "pause", "start": 50000, "end": 50250, "beats": 0},
+            {"kind": "pause", "start": 90000, "end": 90400, "beats": 0},
+            {"kind": "ventricular_tachycardia", "start": 120000, "end": 120300, "beats": 6,
+             "mean_hr_bpm": 180.0},
+            {"kind": "ventricular_couplet", "start": 1100, "end": 1180, "beats": 2},
+            {"kind": "atrial_fibrillation", "start": 150000, "end": 250000, "beats": 1500,
+             "mean_hr_bpm": 110.0},
+        ]));
+        let record = ecg_core::Record::new("t", "test");
+        let mut input = ReportInput::new(&record, Some(&a));
+        let labels = Labels::of(input.options.language);
+        let strips = select_strips(&a, labels, &input, 7.0, None);
+        let titles: Vec<&str> = strips.iter().map(|s| s.title.as_str()).collect();
+        assert!(titles[0].starts_with("Ventricular tachycardia · 0:20:00 · 6 beats · 180 bpm"));
+        assert!(
+            titles[1].starts_with("Atrial fibrillation · 0:25:00"),
+            "{titles:?}"
+        );
+        // the longer pause first
+        assert!(
+            titles[2].starts_with("Pause · 0:15:00 · 4.00 s"),
+            "{titles:?}"
+        );
+        assert!(
+            titles[3].starts_with("Ventricular couplet · 0:00:10"),
+            "{titles:?}"
+        );
+        assert!(titles[4].starts_with("Maximum heart rate · 0:33:20 · 150 bpm"));
+        assert!(titles[5].starts_with("Minimum heart rate · 0:50:00 · 45 bpm"));
+        assert!(titles[6].starts_with("Pause · 0:08:20"), "{titles:?}");
+        // the second couplet overlaps the first one's window
+        assert_eq!(strips.len(), 7, "{titles:?}");
+        // a short event is centred, a long one starts 1.5 s before its onset
+        assert!((strips[2].start_s - (900.0 + 904.0) / 2.0 + 3.5).abs() < 1e-9);
+        assert!((strips[1].start_s - 1498.5).abs() < 1e-9);
+        input.options.max_strips = 3;
+        assert_eq!(select_strips(&a, labels, &input, 7.0, None).len(), 3);
+    }
+}
