@@ -60,6 +60,42 @@ pub fn crc_ccitt(data: &[u8]) -> u16 {
     crc
 }
 
+/// `a * b mod P` for 16-bit register values (bit 15 = coefficient of x^15).
+fn mul_mod(a: u16, b: u16) -> u16 {
+    let mut r: u16 = 0;
+    for i in (0..16).rev() {
+        r = if r & 0x8000 != 0 {
+            (r << 1) ^ 0x1021
+        } else {
+            r << 1
+        };
+        if (b >> i) & 1 == 1 {
+            r ^= a;
+        }
+    }
+    r
+}
+
+/// `x^(8 n) mod P`: what feeding `n` zero bytes does to the register.
+fn zero_bytes_operator(mut n: u64) -> u16 {
+    let mut result: u16 = 1;
+    let mut power: u16 = 0x0100; // x^8
+    while n > 0 {
+        if n & 1 == 1 {
+            result = mul_mod(result, power);
+        }
+        power = mul_mod(power, power);
+        n >>= 1;
+    }
+    result
+}
+
+/// The CRC of `A || B` from the CRC of `A`, the CRC of `B` and the length of `B`, so a
+/// record CRC can be assembled from the section CRCs without reading the bytes again.
+pub(crate) fn crc_ccitt_combine(crc_a: u16, crc_b: u16, len_b: u64) -> u16 {
+    crc_b ^ mul_mod(crc_a ^ 0xFFFF, zero_bytes_operator(len_b))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,6 +120,19 @@ mod tests {
         // CRC-16/CCITT-FALSE check value for "123456789".
         assert_eq!(crc_ccitt(b"123456789"), 0x29B1);
         assert_eq!(crc_ccitt(b""), 0xFFFF);
+    }
+
+    #[test]
+    fn combining_equals_computing_at_once() {
+        let data: Vec<u8> = (0..1000u32).map(|i| (i * 31 % 253) as u8).collect();
+        for split in [0, 1, 2, 7, 8, 9, 100, 999, 1000] {
+            let (a, b) = data.split_at(split);
+            assert_eq!(
+                crc_ccitt_combine(crc_ccitt(a), crc_ccitt(b), b.len() as u64),
+                crc_ccitt(&data),
+                "split {split}"
+            );
+        }
     }
 
     #[test]

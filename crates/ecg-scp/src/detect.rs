@@ -4,7 +4,9 @@ use ecg_core::{Confidence, Detector};
 
 use crate::crc::crc_ccitt;
 use crate::fields::{le_u16, le_u32};
-use crate::structure::{POINTER_ENTRY, RECORD_HEADER, SECTION_HEADER, is_standard_section};
+use crate::structure::{
+    POINTER_ENTRY, RECORD_HEADER, SECTION_HEADER, is_standard_section, record_crc,
+};
 
 /// Says whether `data` (a whole file) is an SCP-ECG record.
 ///
@@ -61,7 +63,9 @@ pub fn detect(data: &[u8]) -> Confidence {
     };
     let mut others = 0;
     let mut consistent = true;
-    let mut crcs_ok = true;
+    let s0_crc = crc_ccitt(&data[s0 + 2..s0 + s0_len]);
+    let mut crcs_ok = le_u16(data, s0) == Some(s0_crc);
+    let mut pieces = vec![(s0, s0_len, s0_crc)];
     for k in 0..entries {
         let (id, len, index) = entry(k);
         if len == 0 || id == 0 {
@@ -96,7 +100,9 @@ pub fn detect(data: &[u8]) -> Confidence {
             consistent = false;
         } else if crcs_ok {
             let section = &data[offset..offset + len];
-            crcs_ok = le_u16(section, 0) == Some(crc_ccitt(&section[2..]));
+            let crc = crc_ccitt(&section[2..]);
+            crcs_ok = le_u16(section, 0) == Some(crc);
+            pieces.push((offset, len, crc));
         }
     }
     if others == 0 {
@@ -106,7 +112,7 @@ pub fn detect(data: &[u8]) -> Confidence {
         && consistent
         && crcs_ok
         && declared == data.len()
-        && le_u16(data, 0) == Some(crc_ccitt(&data[2..]));
+        && le_u16(data, 0) == Some(record_crc(data, &mut pieces));
     if certain {
         Confidence::Certain
     } else {

@@ -115,6 +115,10 @@ pub(crate) struct HuffmanTable {
     /// `n` has children `trie[n][0]` and `trie[n][1]` (0 = none, `LEAF | i` = code `i`,
     /// else a node index). Node 0 is the root.
     trie: Vec<[u32; 2]>,
+    /// Same index as `lut`: up to three plain values (no value bits, no switch) that the
+    /// `lut_bits` bits hold one after the other: values in bits 0..48 (16 each), bits
+    /// they take in 48..54, how many in 56..58. Empty when not built (memory budget).
+    multi: Vec<u64>,
 }
 
 impl HuffmanTable {
@@ -181,7 +185,32 @@ impl HuffmanTable {
             lut,
             lut_bits,
             trie,
+            multi: Vec::new(),
         })
+    }
+
+    /// Builds the multi-value lookup.
+    fn build_multi(&mut self) {
+        let bits = self.lut_bits as u32;
+        let mask = (1u32 << bits) - 1;
+        self.multi = (0..1u32 << bits)
+            .map(|index| {
+                let mut used = 0u32;
+                let mut packed = 0u64;
+                let mut n = 0u64;
+                while n < 3 {
+                    let e = self.lut[((index << used) & mask) as usize];
+                    let prefix = (e >> 16) & 63;
+                    if e >> 28 != KIND_VALUE || used + prefix > bits {
+                        break;
+                    }
+                    packed |= ((e & 0xFFFF) as u64) << (16 * n);
+                    used += prefix;
+                    n += 1;
+                }
+                packed | ((used as u64) << 48) | (n << 56)
+            })
+            .collect();
     }
 
     /// The long code starting with `bits` (32 bits, first bit most significant).
@@ -215,14 +244,18 @@ impl HuffmanTables {
         HuffmanTables {
             // The default codes are prefix-free by construction (unit-tested); the
             // fallback, an empty table, cannot happen.
-            tables: vec![
-                HuffmanTable::with_lookup(default_table_codes(), 10).unwrap_or(HuffmanTable {
-                    codes: Vec::new(),
-                    lut: vec![0, 0],
-                    lut_bits: 1,
-                    trie: vec![[0, 0]],
-                }),
-            ],
+            tables: vec![{
+                let mut t =
+                    HuffmanTable::with_lookup(default_table_codes(), 10).unwrap_or(HuffmanTable {
+                        codes: Vec::new(),
+                        lut: vec![0, 0],
+                        lut_bits: 1,
+                        trie: vec![[0, 0]],
+                        multi: Vec::new(),
+                    });
+                t.build_multi();
+                t
+            }],
             is_default: true,
         }
     }
@@ -299,6 +332,15 @@ pub(crate) fn parse_huffman_tables(section: &SectionRef<'_>) -> Result<HuffmanTa
             expected: format!("a prefix-free Huffman table {t}: {what}"),
         })?;
         tables.push(table);
+    }
+    // Multi-value lookups for the first tables, within 1 Mi entries (8 MiB) in all.
+    let mut budget = 1usize << 20;
+    for t in &mut tables {
+        let size = t.lut.len();
+        if size <= budget {
+            t.build_multi();
+            budget -= size;
+        }
     }
     Ok(HuffmanTables {
         tables,
@@ -410,7 +452,21 @@ fn decode_into(
                 return Err(err(&r, n, "the data end"));
             }
         }
-        let mut e = table.lut[r.peek(table.lut_bits) as usize];
+        let index = r.peek(table.lut_bits) as usize;
+        if n + 3 <= buf.len()
+            && let Some(&m) = table.multi.get(index)
+        {
+            let used = ((m >> 48) & 63) as u32;
+            if m >> 56 != 0 && used <= r.nbits {
+                buf[n] = m as u16 as i16 as i32;
+                buf[n + 1] = (m >> 16) as u16 as i16 as i32;
+                buf[n + 2] = (m >> 32) as u16 as i16 as i32;
+                n += (m >> 56) as usize;
+                r.consume(used as u8);
+                continue;
+            }
+        }
+        let mut e = table.lut[index];
         if e == LONG {
             match table.long_code(r.peek(32)) {
                 Some(c) => e = pack(c),
@@ -422,39 +478,47 @@ fn decode_into(
             return Err(err(&r, n, "no Huffman code matches the bits"));
         }
         let prefix = (e >> 16) & 63;
+        let base = e as u16 as i16;
+        if kind == KIND_EXTRA {
+            let extra = (e >> 22) & 63;
+            let total = prefix + extra;
+            if total > r.nbits {
+                r.refill();
+            }
+            if total > r.nbits {
+                let what = if prefix > r.nbits {
+                    "the data end inside a code"
+                } else {
+                    "the data end inside an escaped value"
+                };
+                return Err(err(&r, n, what));
+            }
+            let value = if total <= 56 {
+                // Prefix and value bits at once; sign-extend the value bits.
+                let raw = ((r.buf << prefix) >> (64 - extra)) as i64;
+                r.consume(total as u8);
+                (raw << (64 - extra)) >> (64 - extra)
+            } else {
+                r.consume(prefix as u8);
+                let raw = r.peek(extra as u8) as i64;
+                r.consume(extra as u8);
+                (raw << (64 - extra)) >> (64 - extra)
+            };
+            buf[n] = (base as i32).wrapping_add(value as i32);
+            n += 1;
+            continue;
+        }
         if prefix > r.nbits {
             return Err(err(&r, n, "the data end inside a code"));
         }
         r.consume(prefix as u8);
-        let base = e as u16 as i16;
-        match kind {
-            KIND_VALUE => {
-                buf[n] = base as i32;
-                n += 1;
-            }
-            KIND_SWITCH => {
-                // Validated at parse time: 1..=number of tables.
-                let next = (base as usize).saturating_sub(1);
-                table = &tables.tables[next.min(tables.tables.len() - 1)];
-            }
-            _ => {
-                let extra = ((e >> 22) & 63) as u8;
-                if extra as u32 > r.nbits {
-                    r.refill();
-                    if extra as u32 > r.nbits {
-                        return Err(err(&r, n, "the data end inside an escaped value"));
-                    }
-                }
-                let raw = r.peek(extra) as i64;
-                r.consume(extra);
-                let signed = if raw >> (extra - 1) & 1 == 1 {
-                    raw - (1i64 << extra)
-                } else {
-                    raw
-                };
-                buf[n] = (base as i32).wrapping_add(signed as i32);
-                n += 1;
-            }
+        if kind == KIND_SWITCH {
+            // Validated at parse time: 1..=number of tables.
+            let next = (base as usize).saturating_sub(1);
+            table = &tables.tables[next.min(tables.tables.len() - 1)];
+        } else {
+            buf[n] = base as i32;
+            n += 1;
         }
     }
     Ok(())

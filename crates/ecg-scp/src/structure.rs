@@ -1,7 +1,7 @@
 //! The record structure: record header (CRC, length), the section 0 pointer table and
 //! the 16-byte header of every section it points to (EN 1064 clauses 5.2 and 5.3).
 
-use crate::crc::crc_ccitt;
+use crate::crc::{crc_ccitt, crc_ccitt_combine};
 use crate::error::{Error, Result};
 use crate::fields::{Fields, le_u16, le_u32};
 
@@ -63,6 +63,30 @@ impl<'a> Structure<'a> {
 /// 12..=18 from version 3.0); others are manufacturer-specific.
 pub(crate) fn is_standard_section(id: u16, protocol: u8) -> bool {
     id <= 11 || (protocol >= 30 && id <= 18)
+}
+
+/// The CRC of the record from byte offset 2: assembled from the section CRCs when the
+/// sections follow each other without gaps from byte offset 6 to the record end
+/// (the usual layout), computed over the bytes otherwise.
+pub(crate) fn record_crc(record: &[u8], pieces: &mut [(usize, usize, u16)]) -> u16 {
+    pieces.sort_unstable_by_key(|p| p.0);
+    let mut at = RECORD_HEADER;
+    let mut crc = crc_ccitt(&record[2..RECORD_HEADER]);
+    for &(offset, len, section_crc) in pieces.iter() {
+        if offset != at {
+            return crc_ccitt(&record[2..]);
+        }
+        // The section's own CRC field, then the bytes its CRC covers.
+        let field = crc_ccitt(&record[offset..offset + 2]);
+        crc = crc_ccitt_combine(crc, field, 2);
+        crc = crc_ccitt_combine(crc, section_crc, len as u64 - 2);
+        at = offset + len;
+    }
+    if at == record.len() {
+        crc
+    } else {
+        crc_ccitt(&record[2..])
+    }
 }
 
 /// Parses the record header and the pointer table of `data`.
@@ -157,19 +181,13 @@ pub(crate) fn parse_structure<'a>(
     }
     let record = &data[..record_len];
 
-    let stored = le_u16(record, 0).unwrap_or(0);
-    let computed = crc_ccitt(&record[2..]);
-    let record_crc_ok = stored == computed;
-    let record_crc_error = Error::RecordCrc {
-        stored,
-        computed,
-        end: record_len,
-    };
-
     let protocol = record[s0 + 9];
     let mut sections: Vec<SectionRef<'a>> = Vec::new();
     let mut crc_errors: Vec<Error> = Vec::new();
     let mut crc_failures = Vec::new();
+    // (offset, length, CRC of the section from its byte 3) of every section read, to
+    // assemble the record CRC without a second pass when the sections tile the record.
+    let mut pieces: Vec<(usize, usize, u16)> = Vec::new();
     for k in 0..entries {
         let at = entry_at(k);
         let mut f = Fields::new(0, at, &record[at..at + POINTER_ENTRY]);
@@ -233,6 +251,7 @@ pub(crate) fn parse_structure<'a>(
         let section = &record[offset..offset + len];
         let stored = le_u16(section, 0).unwrap_or(0);
         let computed = crc_ccitt(&section[2..]);
+        pieces.push((offset, len, computed));
         if stored != computed {
             crc_failures.push(id);
             let e = Error::SectionCrc {
@@ -253,6 +272,14 @@ pub(crate) fn parse_structure<'a>(
             body: &section[SECTION_HEADER..],
         });
     }
+    let stored = le_u16(record, 0).unwrap_or(0);
+    let computed = record_crc(record, &mut pieces);
+    let record_crc_ok = stored == computed;
+    let record_crc_error = Error::RecordCrc {
+        stored,
+        computed,
+        end: record_len,
+    };
     if strict {
         if let Some(e) = crc_errors.into_iter().next() {
             return Err(e);
