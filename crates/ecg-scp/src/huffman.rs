@@ -444,6 +444,8 @@ fn decode_into(
         what: format!("{what} after {n} of {count} values"),
         decoded: n,
     };
+    // The current table's lookups in locals (registers), changed only by switches.
+    let (mut lut, mut lut_bits, mut multi) = (&table.lut[..], table.lut_bits, &table.multi[..]);
     let mut n = 0;
     while n < buf.len() {
         if r.nbits < 32 {
@@ -452,12 +454,15 @@ fn decode_into(
                 return Err(err(&r, n, "the data end"));
             }
         }
-        let index = r.peek(table.lut_bits) as usize;
-        if n + 3 <= buf.len()
-            && let Some(&m) = table.multi.get(index)
+        let index = r.peek(lut_bits) as usize;
+        let mut e = lut.get(index).copied().unwrap_or(0);
+        // Runs of short plain codes: up to three values per lookup.
+        if e >> 28 == KIND_VALUE
+            && n + 3 <= buf.len()
+            && let Some(&m) = multi.get(index)
         {
             let used = ((m >> 48) & 63) as u32;
-            if m >> 56 != 0 && used <= r.nbits {
+            if used <= r.nbits {
                 buf[n] = m as u16 as i16 as i32;
                 buf[n + 1] = (m >> 16) as u16 as i16 as i32;
                 buf[n + 2] = (m >> 32) as u16 as i16 as i32;
@@ -466,7 +471,6 @@ fn decode_into(
                 continue;
             }
         }
-        let mut e = table.lut[index];
         if e == LONG {
             match table.long_code(r.peek(32)) {
                 Some(c) => e = pack(c),
@@ -516,6 +520,7 @@ fn decode_into(
             // Validated at parse time: 1..=number of tables.
             let next = (base as usize).saturating_sub(1);
             table = &tables.tables[next.min(tables.tables.len() - 1)];
+            (lut, lut_bits, multi) = (&table.lut[..], table.lut_bits, &table.multi[..]);
         } else {
             buf[n] = base as i32;
             n += 1;
