@@ -26,7 +26,11 @@ const QTDB: [&str; 20] = [
 ];
 
 fn shared(rel: &str) -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/testdata")).join(rel)
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/testdata"
+    ))
+    .join(rel)
 }
 
 fn record(path: &Path) -> Record {
