@@ -488,6 +488,7 @@ pub fn record_summary(index: usize, r: &Record) -> serde_json::Value {
     serde_json::json!({
         "index": index,
         "name": r.name,
+        "source": r.source,
         "format": r.format,
         "start_date": r.start_date,
         "start_time": r.start_time,

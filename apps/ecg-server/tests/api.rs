@@ -438,11 +438,11 @@ fn chunked_archive_out_of_order_with_retry_corrupt_chunk_then_analysis() {
     assert_eq!(done.status, 200, "{}", done.text());
     let done = done.json();
     assert_eq!(done["state"], "complete");
-    let names: Vec<&str> = done["records"]
-        .as_array()
-        .unwrap()
+    let records = done["records"].as_array().unwrap();
+    assert!(records.iter().all(|r| r["name"] == "holter_3ch_1h.edf"));
+    let names: Vec<&str> = records
         .iter()
-        .map(|r| r["name"].as_str().unwrap())
+        .map(|r| r["source"].as_str().unwrap())
         .collect();
     assert_eq!(
         names,
@@ -458,11 +458,11 @@ fn chunked_archive_out_of_order_with_retry_corrupt_chunk_then_analysis() {
         &key,
         "/api/v1/tasks",
         &json!({"upload_id": id, "kind": "long_term", "auto_complete": true,
-        "records": ["day02/holter_3ch_1h.edf", 3]}),
+        "records": ["holter_3ch_1h.edf", 3]}),
     );
     assert_eq!(t.status, 201, "{}", t.text());
     let t = t.json();
-    assert_eq!(t["records"], json!([2, 3]));
+    assert_eq!(t["records"], json!([0, 3]), "a name picks the first record so named");
     let task_id = t["task_id"].as_str().unwrap();
     let t = s.wait_task(&key, task_id, Duration::from_secs(120), &|st| {
         st == "completed" || st == "failed"

@@ -77,6 +77,9 @@ fn record_json(r: &Record, stats: bool) -> Result<Value> {
     let mut obj = Map::new();
     obj.insert("name".into(), json!(r.name));
     obj.insert("format".into(), json!(r.format));
+    if let Some(source) = &r.source {
+        obj.insert("source".into(), json!(source));
+    }
     obj.insert("duration_s".into(), json!(round(r.duration_s(), 3)));
     obj.insert("signals".into(), Value::Array(signals));
     if let Some(d) = r.start_date {
@@ -131,7 +134,10 @@ fn signal_json(s: &Signal, stats: bool) -> Result<Value> {
 }
 
 fn print_record(r: &Record, stats: bool) -> Result<()> {
-    println!("Record {} ({})", r.name, r.format);
+    match &r.source {
+        Some(source) => println!("Record {} ({}, from {source})", r.name, r.format),
+        None => println!("Record {} ({})", r.name, r.format),
+    }
     let mut when = String::new();
     if let Some(d) = r.start_date {
         when.push_str(&d.to_string());

@@ -117,7 +117,13 @@ pub(crate) fn decode_archive(
                     let data: SharedBytes = entry.data;
                     let entry_name = entry.name;
                     scope.spawn(move |_| {
-                        let d = detect_and_decode(formats, &entry_name, data, &opts_copy);
+                        // SPEC: a single-file record is named after the file; the entry
+                        // path is kept as its source.
+                        let file_name = split_dir(&entry_name).1;
+                        let mut d = detect_and_decode(formats, file_name, data, &opts_copy);
+                        if let Detection::Decoded(r) = &mut d {
+                            r.source = Some(entry_name.clone());
+                        }
                         let _ = tx.send((i, d));
                     });
                 }
@@ -169,9 +175,13 @@ pub(crate) fn decode_archive(
                 None => Err("WFDB header: no WFDB decoder is built in".to_owned()),
             };
             let result = result.map(|mut r| {
-                if !group.dir.is_empty() {
-                    r.name = format!("{}/{}", group.dir, r.name);
-                }
+                // SPEC: a WFDB record is named by its header; the header's entry path is
+                // kept as its source.
+                r.source = Some(if group.dir.is_empty() {
+                    h.clone()
+                } else {
+                    format!("{}/{}", group.dir, h)
+                });
                 r
             });
             (*i, result)

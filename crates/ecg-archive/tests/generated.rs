@@ -91,7 +91,13 @@ fn tar_family_decodes_scp_and_lists_the_rest() {
         "layout.tar.zst",
     ] {
         let d = decode_upload(Source::Path(&own(name)), &DecodeOptions::default()).unwrap();
-        assert_eq!(d.records[0].name, format!("gen/{SCP}"), "{name}");
+        assert_eq!(d.records[0].name, SCP, "{name}");
+        let source = format!("gen/{SCP}");
+        assert_eq!(
+            d.records[0].source.as_deref(),
+            Some(source.as_str()),
+            "{name}"
+        );
         assert_eq!(d.records[0].signals.len(), 2);
         assert_eq!(d.records[0].signals[0].stats().unwrap().digital_sum, -3441);
         let notes = d
@@ -126,7 +132,12 @@ fn nested_archives_are_walked_one_level_deep() {
     assert_eq!(seen["inner/single.scp.gz"].0, EntryKind::File);
 
     let d = decode_upload(Source::Path(&own("nested.zip")), &DecodeOptions::default()).unwrap();
-    let names: Vec<&str> = d.records.iter().map(|r| r.name.as_str()).collect();
+    let names: Vec<&str> = d
+        .records
+        .iter()
+        .map(|r| r.source.as_deref().unwrap())
+        .collect();
+    assert!(d.records[..2].iter().all(|r| r.name == SCP));
     assert_eq!(
         names[..2],
         [

@@ -156,7 +156,16 @@ fn mixed_layout_in_every_container() {
             .filter(|n| n.ends_with(".edf") || n.ends_with(".scp"))
             .collect();
         assert_eq!(singles.len(), 2);
-        assert_eq!(names[..2], singles[..], "{rel}");
+        let sources: Vec<&str> = d.records[..2]
+            .iter()
+            .map(|r| r.source.as_deref().unwrap())
+            .collect();
+        assert_eq!(sources[..], singles[..], "{rel}");
+        let bases: Vec<&str> = singles
+            .iter()
+            .map(|s| s.rsplit('/').next().unwrap())
+            .collect();
+        assert_eq!(names[..2], bases[..], "{rel}");
         for r in &d.records[..2] {
             match r.format.as_str() {
                 "edf" => check_edf(r, "test_generator.edf"),
@@ -286,7 +295,13 @@ fn two_records_in_one_directory() {
     ] {
         let d = decode(rel);
         let names: Vec<&str> = d.records.iter().map(|r| r.name.as_str()).collect();
-        assert_eq!(names, ["rec_a/100", "rec_a/test01_00s"], "{rel}");
+        assert_eq!(names, ["100", "test01_00s"], "{rel}");
+        let sources: Vec<&str> = d
+            .records
+            .iter()
+            .map(|r| r.source.as_deref().unwrap())
+            .collect();
+        assert_eq!(sources, ["rec_a/100.hea", "rec_a/test01_00s.hea"], "{rel}");
         check_wfdb(&d.records[0], "100.hea");
         check_100_annotations(&d.records[0]);
         check_wfdb(&d.records[1], "test01_00s.hea");
@@ -351,7 +366,12 @@ fn mixed_order_single_files_then_wfdb() {
     ] {
         let d = decode(rel);
         assert_eq!(d.records.len(), 3, "{rel}");
-        assert_eq!(d.records[2].name, "mixed/test01_00s", "{rel}");
+        assert_eq!(d.records[2].name, "test01_00s", "{rel}");
+        assert_eq!(
+            d.records[2].source.as_deref(),
+            Some("mixed/test01_00s.hea"),
+            "{rel}"
+        );
         check_wfdb(&d.records[2], "test01_00s.hea");
         assert!(d.skipped.is_empty(), "{rel}: {:?}", d.skipped);
     }
@@ -392,7 +412,13 @@ fn own_fixtures_groups_multi_segment_and_nesting() {
     )
     .unwrap();
     let names: Vec<&str> = d.records.iter().map(|r| r.name.as_str()).collect();
-    assert_eq!(names, ["041s/041s", "a/test01_00s"]);
+    assert_eq!(names, ["041s", "test01_00s"]);
+    let sources: Vec<&str> = d
+        .records
+        .iter()
+        .map(|r| r.source.as_deref().unwrap())
+        .collect();
+    assert_eq!(sources, ["041s/041s.hea", "a/test01_00s.hea"]);
     check_wfdb(&d.records[0], "multi-segment/041s/041s.hea");
     check_wfdb(&d.records[1], "test01_00s.hea");
     // b/ has the same header but no signal file: it must not borrow a/'s
@@ -420,11 +446,21 @@ fn own_fixtures_groups_multi_segment_and_nesting() {
         let names: Vec<&str> = d.records.iter().map(|r| r.name.as_str()).collect();
         assert_eq!(
             names,
+            [SCP_FILE, "test01_00s", "rec_full", "rec_tail"],
+            "{name}"
+        );
+        let sources: Vec<&str> = d
+            .records
+            .iter()
+            .map(|r| r.source.as_deref().unwrap())
+            .collect();
+        assert_eq!(
+            sources,
             [
                 &format!("gen/{SCP_FILE}") as &str,
-                "gen/test01_00s",
-                "rec_full",
-                "rec_tail"
+                "gen/test01_00s.hea",
+                "rec_full.hea",
+                "rec_tail.hea"
             ],
             "{name}"
         );
@@ -443,12 +479,21 @@ fn own_fixtures_groups_multi_segment_and_nesting() {
     let names: Vec<&str> = d.records.iter().map(|r| r.name.as_str()).collect();
     assert_eq!(
         names,
+        [SCP_FILE, SCP_FILE, "test01_00s", "rec_full", "rec_tail"]
+    );
+    let sources: Vec<&str> = d
+        .records
+        .iter()
+        .map(|r| r.source.as_deref().unwrap())
+        .collect();
+    assert_eq!(
+        sources,
         [
             &format!("inner/layout.tar.gz/gen/{SCP_FILE}") as &str,
             &format!("inner/gen.zip/gen/{SCP_FILE}"),
-            "inner/layout.tar.gz/gen/test01_00s",
-            "inner/layout.tar.gz/rec_full",
-            "inner/layout.tar.gz/rec_tail"
+            "inner/layout.tar.gz/gen/test01_00s.hea",
+            "inner/layout.tar.gz/rec_full.hea",
+            "inner/layout.tar.gz/rec_tail.hea"
         ]
     );
     let skipped: Vec<&str> = d.skipped.iter().map(|s| s.entry.as_str()).collect();

@@ -19,6 +19,11 @@ pub struct Record {
     pub name: String,
     /// Short format name: `wfdb`, `edf`, `bdf`, `scp`, ...
     pub format: String,
+    /// Where the record came from inside an upload: the archive entry path of the file
+    /// (single-file formats) or of the header (WFDB), e.g. `patient1/ecg_rest.hea`.
+    /// `None` for a standalone file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
     /// Acquisition start date, when the file gives one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_date: Option<NaiveDate>,
