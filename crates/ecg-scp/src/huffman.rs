@@ -421,13 +421,92 @@ pub(crate) fn decode_lead(
 ) -> std::result::Result<(), StreamError> {
     // Decode into a local buffer (its length stays in a register), then append.
     let mut buf = vec![0i32; count];
-    let result = decode_into(tables, data, &mut buf);
+    let result = if tables.is_default {
+        decode_default_into(&tables.tables[0], data, &mut buf)
+    } else {
+        decode_into(tables, data, &mut buf)
+    };
     let n = match &result {
         Ok(()) => count,
         Err(e) => e.decoded,
     };
     out.extend_from_slice(&buf[..n]);
     result
+}
+
+/// [`decode_into`] for the default table, whose codes are unary: `m` ones, a zero and a
+/// sign bit code ±m (m = 1..=8), a lone zero codes 0, nine ones and a zero escape an
+/// 8-bit value, ten ones a 16-bit value. Counting the leading ones decodes escapes
+/// without a table lookup; runs of short codes go through the multi-value lookup.
+fn decode_default_into(
+    table: &HuffmanTable,
+    data: &[u8],
+    buf: &mut [i32],
+) -> std::result::Result<(), StreamError> {
+    let count = buf.len();
+    let mut r = BitReader::new(data);
+    let err = |r: &BitReader, n: usize, what: &str| StreamError {
+        bit: r.consumed,
+        what: format!("{what} after {n} of {count} values"),
+        decoded: n,
+    };
+    let (lut_bits, multi) = (table.lut_bits, &table.multi[..]);
+    let mut n = 0;
+    while n < buf.len() {
+        if r.nbits < 32 {
+            r.refill();
+            if r.nbits == 0 {
+                return Err(err(&r, n, "the data end"));
+            }
+        }
+        let ones = (!r.buf).leading_zeros();
+        if ones >= 9 {
+            let (prefix, extra) = if ones == 9 { (10, 8) } else { (10, 16) };
+            let total = prefix + extra;
+            if total > r.nbits {
+                let what = if prefix > r.nbits {
+                    "the data end inside a code"
+                } else {
+                    "the data end inside an escaped value"
+                };
+                return Err(err(&r, n, what));
+            }
+            let raw = ((r.buf << prefix) >> (64 - extra)) as i64;
+            r.consume(total as u8);
+            buf[n] = ((raw << (64 - extra)) >> (64 - extra)) as i32;
+            n += 1;
+            continue;
+        }
+        if n + 3 <= buf.len()
+            && let Some(&m) = multi.get(r.peek(lut_bits) as usize)
+        {
+            let used = ((m >> 48) & 63) as u32;
+            if m >> 56 != 0 && used <= r.nbits {
+                buf[n] = m as u16 as i16 as i32;
+                buf[n + 1] = (m >> 16) as u16 as i16 as i32;
+                buf[n + 2] = (m >> 32) as u16 as i16 as i32;
+                n += (m >> 56) as usize;
+                r.consume(used as u8);
+                continue;
+            }
+        }
+        // One short code: 0, or `ones` ones, a zero and a sign bit.
+        let len = if ones == 0 { 1 } else { ones + 2 };
+        if len > r.nbits {
+            return Err(err(&r, n, "the data end inside a code"));
+        }
+        let sign = (r.buf >> (64 - len)) & 1;
+        r.consume(len as u8);
+        buf[n] = if ones == 0 {
+            0
+        } else if sign == 1 {
+            -(ones as i32)
+        } else {
+            ones as i32
+        };
+        n += 1;
+    }
+    Ok(())
 }
 
 /// Fills `buf` with decoded values; on error, `decoded` says how many are valid.
@@ -584,6 +663,25 @@ mod tests {
         let mut out = Vec::new();
         let e = decode_lead(&t, &bits("11111111 11"), 1, &mut out).unwrap_err();
         assert!(e.what.contains("escaped value"), "{e:?}");
+    }
+
+    proptest::proptest! {
+        /// The default table's unary fast path decodes exactly like the lookup tables,
+        /// errors included.
+        #[test]
+        fn default_fast_path_equals_lookup(
+            data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200),
+            count in 0usize..400,
+        ) {
+            let t = HuffmanTables::default_tables();
+            let mut a = vec![0; count];
+            let mut b = vec![0; count];
+            let ra = decode_default_into(&t.tables[0], &data, &mut a);
+            let rb = decode_into(&t, &data, &mut b);
+            proptest::prop_assert_eq!(&ra, &rb);
+            let valid = ra.as_ref().err().map(|e| e.decoded).unwrap_or(count);
+            proptest::prop_assert_eq!(&a[..valid], &b[..valid]);
+        }
     }
 
     #[test]
