@@ -10,6 +10,15 @@ pub enum FormatError {
     /// SCP-ECG (`ecg-scp`).
     #[error("scp: {0}")]
     Scp(#[from] ecg_scp::Error),
+    /// ISHNE 1.0 Holter (`ecg-ishne`).
+    #[error("ishne: {0}")]
+    Ishne(#[from] ecg_ishne::Error),
+    /// HL7 aECG (`ecg-aecg`).
+    #[error("aecg: {0}")]
+    Aecg(#[from] ecg_aecg::Error),
+    /// CSV/TSV tables (`ecg-csv`).
+    #[error("csv: {0}")]
+    Csv(#[from] ecg_csv::Error),
     /// WFDB (`ecg-wfdb`).
     #[error("wfdb: {0}")]
     Wfdb(#[from] ecg_wfdb::Error),

@@ -32,7 +32,26 @@ impl SingleFileFormat {
 pub static SINGLE_FILE_FORMATS: &[SingleFileFormat] = &[
     SingleFileFormat { detector: &ecg_edf::EdfDetector, decode: decode_edf },
     SingleFileFormat { detector: &ecg_scp::ScpDetector, decode: decode_scp },
+    SingleFileFormat { detector: &ecg_ishne::IshneDetector, decode: decode_ishne },
+    SingleFileFormat { detector: &ecg_aecg::AecgDetector, decode: decode_aecg },
+    SingleFileFormat { detector: &ecg_csv::CsvDetector, decode: decode_csv },
 ];
+
+fn decode_ishne(
+    name: &str,
+    data: SharedBytes,
+    opts: &DecodeOptions,
+) -> Result<Record, FormatError> {
+    Ok(ecg_ishne::decode(name, data, opts)?)
+}
+
+fn decode_aecg(name: &str, data: SharedBytes, opts: &DecodeOptions) -> Result<Record, FormatError> {
+    Ok(ecg_aecg::decode(name, data, opts)?)
+}
+
+fn decode_csv(name: &str, data: SharedBytes, opts: &DecodeOptions) -> Result<Record, FormatError> {
+    Ok(ecg_csv::decode(name, data, opts)?)
+}
 
 fn decode_scp(name: &str, data: SharedBytes, opts: &DecodeOptions) -> Result<Record, FormatError> {
     Ok(ecg_scp::decode(name, data, opts)?)

@@ -231,6 +231,11 @@ fn try_dialect(lines: &[Line<'_>], delimiter: Delimiter, decimal: u8) -> Result<
         .iter()
         .enumerate()
         .any(|(i, c)| kind(c, decimal, i) == Kind::Text);
+    if delimiter == Delimiter::None && !header {
+        // A bare column of numbers (a PhysioNet RECORDS list, a checksum list) is not
+        // taken for a signal without a header naming it.
+        return Err("a single column of numbers without a header line".into());
+    }
     let rows = if header { &lines[1..] } else { lines };
     if rows.len() < MIN_ROWS {
         return Err(format!(
@@ -375,6 +380,7 @@ mod tests {
             b"\x00\x01\x02\x03",
             b"1,2\n1,2,3\n",
             b"0       12345678 1 2\n\xff\xfe\x00\x00",
+            b"100\n101\n102\n",
         ] {
             assert!(sniff(bad).is_err(), "{:?}", String::from_utf8_lossy(bad));
         }
