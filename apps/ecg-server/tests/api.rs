@@ -462,7 +462,11 @@ fn chunked_archive_out_of_order_with_retry_corrupt_chunk_then_analysis() {
     );
     assert_eq!(t.status, 201, "{}", t.text());
     let t = t.json();
-    assert_eq!(t["records"], json!([0, 3]), "a name picks the first record so named");
+    assert_eq!(
+        t["records"],
+        json!([0, 3]),
+        "a name picks the first record so named"
+    );
     let task_id = t["task_id"].as_str().unwrap();
     let t = s.wait_task(&key, task_id, Duration::from_secs(120), &|st| {
         st == "completed" || st == "failed"
