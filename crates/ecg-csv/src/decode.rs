@@ -29,9 +29,21 @@ pub const DECIMALS: &str = "decimals";
 
 const LIMIT: i64 = i32::MAX as i64;
 
+/// Powers of ten that fit an `i64`.
+const POW10: [i64; 19] = {
+    let mut t = [1i64; 19];
+    let mut i = 1;
+    while i < 19 {
+        t[i] = t[i - 1] * 10;
+        i += 1;
+    }
+    t
+};
+
 /// `10^n` as `i64`, `None` past `10^18`.
+#[inline]
 fn pow10(n: u32) -> Option<i64> {
-    10i64.checked_pow(n)
+    POW10.get(n as usize).copied()
 }
 
 /// `m * 10^-d` expressed with `t` decimals (rounded when `t < d`); `None` on overflow.
@@ -76,7 +88,12 @@ impl LeadColumn {
     #[inline]
     #[allow(clippy::result_unit_err)]
     fn push(&mut self, m: i64, d: u32) -> Result<(), ()> {
-        if d <= self.decimals
+        if d == self.decimals && m.abs() <= LIMIT {
+            self.max_abs = self.max_abs.max(m.abs());
+            self.values.push(m as i32);
+            return Ok(());
+        }
+        if d < self.decimals
             && let Some(v) = value_at(m, d, self.decimals)
             && v.abs() <= LIMIT
         {
