@@ -15,6 +15,7 @@ import matplotlib
 
 matplotlib.use("pdf")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.collections import LineCollection  # noqa: E402
 import numpy as np  # noqa: E402
 import wfdb  # noqa: E402
 
@@ -24,12 +25,14 @@ MM = 1 / 25.4  # inches per mm
 
 
 def grid(ax, w, h):
+    """1 mm and 5 mm lines as two LineCollections (one artist each, the fast way)."""
+    minor, major = [], []
     for x in range(0, int(w) + 1):
-        ax.axvline(x, color=(0.93, 0.45, 0.45) if x % 5 == 0 else (0.98, 0.78, 0.78),
-                   lw=0.5 if x % 5 == 0 else 0.2)
+        (major if x % 5 == 0 else minor).append([(x, 0), (x, h)])
     for y in range(0, int(h) + 1):
-        ax.axhline(y, color=(0.93, 0.45, 0.45) if y % 5 == 0 else (0.98, 0.78, 0.78),
-                   lw=0.5 if y % 5 == 0 else 0.2)
+        (major if y % 5 == 0 else minor).append([(0, y), (w, y)])
+    ax.add_collection(LineCollection(minor, colors=[(0.98, 0.78, 0.78)], linewidths=0.2))
+    ax.add_collection(LineCollection(major, colors=[(0.93, 0.45, 0.45)], linewidths=0.5))
 
 
 def resting(sig, names, fs):
