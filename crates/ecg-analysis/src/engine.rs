@@ -16,10 +16,13 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::classify::{BeatFeatures, ClassifierConfig, SHAPE_POINTS, classify};
+use crate::delineate::{delineate, median_beat};
 use crate::detect::{DetectorConfig, detect_prepared, prepare_lead};
 use crate::error::{Error, Result};
 use crate::filter::Preprocess;
 use crate::hrv::{HrvConfig, hrv_from_beats};
+use crate::long_term::{LongTermConfig, StInterval, finish, st_trends};
+use crate::resting::RestingConfig;
 use crate::result::{Analysis, Beat, QualitySegment};
 use crate::rhythm::{RhythmConfig, apply_af, episodes, summary};
 
@@ -42,6 +45,10 @@ pub struct Config {
     pub rhythm: RhythmConfig,
     /// Heart-rate variability.
     pub hrv: HrvConfig,
+    /// Resting measurements.
+    pub resting: RestingConfig,
+    /// Long-term summary (ST trend).
+    pub long_term: LongTermConfig,
     /// Chunk length in seconds.
     pub chunk_s: f64,
     /// Context read on each side of a chunk, in seconds.
@@ -62,6 +69,8 @@ impl Default for Config {
             classifier: ClassifierConfig::default(),
             rhythm: RhythmConfig::default(),
             hrv: HrvConfig::default(),
+            resting: RestingConfig::default(),
+            long_term: LongTermConfig::default(),
             chunk_s: 300.0,
             overlap_s: 12.0,
             quality_segment_s: 10.0,
@@ -109,9 +118,15 @@ pub fn analyze_with_progress(
     let leads = select_leads(record, cfg.max_leads)?;
     let fs = leads[0].fs;
     let n = leads.iter().map(|s| s.len()).min().unwrap_or(0);
-    if cfg.chunk_s <= 0.0 || cfg.overlap_s < 0.0 || cfg.quality_segment_s <= 0.0 {
+    if cfg.chunk_s <= 0.0
+        || cfg.overlap_s < 0.0
+        || cfg.quality_segment_s <= 0.0
+        || cfg.long_term.st_interval_s.is_nan()
+        || cfg.long_term.st_interval_s <= 0.0
+    {
         return Err(Error::Config(
-            "chunk_s and quality_segment_s must be positive, overlap_s not negative".into(),
+            "chunk_s, quality_segment_s and long_term.st_interval_s must be positive, overlap_s not negative"
+                .into(),
         ));
     }
     let chunk = ((cfg.chunk_s * fs).round() as usize).max(1);
@@ -155,8 +170,18 @@ pub fn analyze_with_progress(
     let mut shapes: Vec<f32> = Vec::new();
     let mut seg_acc: BTreeMap<usize, (Vec<f64>, usize)> = BTreeMap::new();
     let mut spikes = Vec::new();
+    let mut st_acc: BTreeMap<u64, StInterval> = BTreeMap::new();
     let refractory = (cfg.detector.refractory_s * fs) as i64;
     for ch in chunks {
+        for iv in ch.st {
+            // an interval cut by a chunk boundary: keep the side with more beats
+            match st_acc.get(&iv.index) {
+                Some(old) if old.beats >= iv.beats => {}
+                _ => {
+                    st_acc.insert(iv.index, iv);
+                }
+            }
+        }
         for (k, f) in ch.feats.into_iter().enumerate() {
             if let Some(last) = feats.last()
                 && f.sample - last.sample < refractory
@@ -225,18 +250,26 @@ pub fn analyze_with_progress(
     apply_af(&mut beats, fs, &cfg.rhythm);
     let episodes = episodes(&beats, fs, n as i64, &quality, &cfg.rhythm);
     let hrv = hrv_from_beats(&beats, fs, &cfg.hrv);
-    let summary = summary(&beats, &episodes, &quality, fs, n as i64);
+    let mut summary = summary(&beats, &episodes, &quality, fs, n as i64);
+    let labels: Vec<String> = leads.iter().map(|s| s.label.clone()).collect();
+    let st_len = ((cfg.long_term.st_interval_s * fs).round() as usize).max(1);
+    let intervals: Vec<StInterval> = st_acc.into_values().collect();
+    summary.st = st_trends(&intervals, &labels, n.div_ceil(st_len), &cfg.long_term);
+    let start = record
+        .start_date
+        .map(|d| d.and_time(record.start_time.unwrap_or_default()));
+    finish(&mut summary, &record.name, &labels, start);
     progress(Progress {
         stage: Stage::Rhythm,
         done: 1,
         total: 1,
     });
-    Ok(Analysis {
+    let mut analysis = Analysis {
         engine: format!("ecg-analysis {}", env!("CARGO_PKG_VERSION")),
         record: record.name.clone(),
         fs,
         samples: n as u64,
-        leads: leads.iter().map(|s| s.label.clone()).collect(),
+        leads: labels,
         beats,
         templates: classes.templates,
         episodes,
@@ -244,7 +277,10 @@ pub fn analyze_with_progress(
         quality,
         pacing_spikes: spikes,
         summary,
-    })
+        measurements: None,
+    };
+    analysis.measurements = crate::resting::measure(record, &analysis, &cfg.resting)?;
+    Ok(analysis)
 }
 
 /// Chooses the signals to analyse: those at the first usable signal's rate, skipping
@@ -290,6 +326,8 @@ struct ChunkResult {
     /// quality segment index -> (per-lead weight sums, block count)
     segments: Vec<(usize, (Vec<f64>, usize))>,
     spikes: Vec<i64>,
+    /// ST levels of the intervals whose beats lie in the chunk's own range.
+    st: Vec<StInterval>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -329,11 +367,10 @@ fn process_chunk(
     spikes.dedup_by(|a, b| (*a - *b).abs() < 4);
     let refs: Vec<&[f32]> = cleaned.iter().map(|v| v.as_slice()).collect();
     let det = detect_prepared(&refs, fs, w0, &cfg.detector);
-    // morphology signals of the (at most two) shape leads
+    // morphology signals of every lead (the first two give the beat shapes)
     let shape_leads = leads.len().min(2);
     let morph: Vec<Vec<f32>> = cleaned
         .iter()
-        .take(shape_leads)
         .map(|x| {
             let mut m = x.clone();
             cfg.preprocess.apply(fs, &mut m);
@@ -355,7 +392,7 @@ fn process_chunk(
         let paced = spikes
             .iter()
             .any(|&p| p <= abs && abs - p < pace_window && abs - p > 0);
-        for m in &morph {
+        for m in morph.iter().take(shape_leads) {
             let lo = d.sample.saturating_sub(base_lo);
             let hi = d.sample.saturating_sub(base_hi).max(lo + 1).min(wlen);
             let base = m[lo..hi].iter().sum::<f32>() / (hi - lo).max(1) as f32;
@@ -364,7 +401,11 @@ fn process_chunk(
                 shapes.push(m[i] - base);
             }
         }
-        let widths: Vec<f32> = morph.iter().map(|m| qrs_width(m, d.sample, fs)).collect();
+        let widths: Vec<f32> = morph
+            .iter()
+            .take(shape_leads)
+            .map(|m| qrs_width(m, d.sample, fs))
+            .collect();
         let width_s = widths.iter().sum::<f32>() / widths.len().max(1) as f32;
         feats.push(BeatFeatures {
             sample: abs,
@@ -393,12 +434,99 @@ fn process_chunk(
             e.1 += 1;
         }
     }
+    let st = st_levels(&morph, &det.beats, fs, w0, start, end, &spikes, cfg);
     Ok(ChunkResult {
         feats,
         shapes,
         segments: segments.into_iter().collect(),
         spikes,
+        st,
     })
+}
+
+/// ST levels per interval of [`LongTermConfig::st_interval_s`] (absolute grid) from the
+/// chunk's own beats: the median beat of the beats that come on time (RR before and after
+/// within 0.8-1.25 of the chunk's median RR, no pacing spike), delineated for its QRS; the
+/// level at J + 60 ms and J + 80 ms against the 20 ms before QRS onset, per lead.
+#[allow(clippy::too_many_arguments)]
+fn st_levels(
+    morph: &[Vec<f32>],
+    beats: &[crate::detect::Detection],
+    fs: f64,
+    w0: usize,
+    start: usize,
+    end: usize,
+    spikes: &[i64],
+    cfg: &Config,
+) -> Vec<StInterval> {
+    let lt = &cfg.long_term;
+    let iv = ((lt.st_interval_s * fs).round() as usize).max(1);
+    let peaks: Vec<usize> = beats.iter().map(|d| d.sample).collect();
+    let mut rr: Vec<usize> = peaks.windows(2).map(|w| w[1] - w[0]).collect();
+    if rr.is_empty() || morph.is_empty() {
+        return Vec::new();
+    }
+    let mid = rr.len() / 2;
+    let median_rr = *rr.select_nth_unstable(mid).1 as f64;
+    let on_time = |a: usize, b: usize| {
+        let r = (peaks[b] - peaks[a]) as f64 / median_rr;
+        (0.8..=1.25).contains(&r)
+    };
+    let pace = (0.3 * fs) as i64;
+    let mut groups: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
+    for (k, &peak) in peaks
+        .iter()
+        .enumerate()
+        .take(peaks.len().saturating_sub(1))
+        .skip(1)
+    {
+        let abs = peak + w0;
+        if abs < start || abs >= end || !on_time(k - 1, k) || !on_time(k, k + 1) {
+            continue;
+        }
+        let a = abs as i64;
+        if spikes.iter().any(|&p| p <= a && a - p < pace) {
+            continue;
+        }
+        groups.entry((abs / iv) as u64).or_default().push(peak);
+    }
+    let pre = (0.3 * fs).round() as usize;
+    let post = (0.5 * fs).round() as usize;
+    let refs: Vec<&[f32]> = morph.iter().map(|m| m.as_slice()).collect();
+    let mut out = Vec::new();
+    for (index, members) in groups {
+        if members.len() < lt.st_min_beats {
+            continue;
+        }
+        let Some(med) = median_beat(&refs, &members, pre, post) else {
+            continue;
+        };
+        let mr: Vec<&[f32]> = med.iter().map(|m| m.as_slice()).collect();
+        let rr_s = median_rr / fs;
+        let w = delineate(&mr, fs, pre, rr_s, rr_s, &cfg.resting.delineator);
+        let (Some(on), Some(off)) = (w.qrs_on, w.qrs_off) else {
+            continue;
+        };
+        let (j60, j80) = (
+            off + (0.06 * fs).round() as usize,
+            off + (0.08 * fs).round() as usize,
+        );
+        let levels: Vec<(f32, f32)> = med
+            .iter()
+            .map(|x| {
+                let a = on.saturating_sub((0.02 * fs).round() as usize);
+                let iso = x[a..=on].iter().sum::<f32>() / (on - a + 1) as f32;
+                let at = |i: usize| x.get(i).map_or(f32::NAN, |v| v - iso);
+                (at(j60), at(j80))
+            })
+            .collect();
+        out.push(StInterval {
+            index,
+            beats: members.len() as u32,
+            levels,
+        });
+    }
+    out
 }
 
 /// QRS duration estimate (s): the time between 10% and 90% of the slope energy of `m`

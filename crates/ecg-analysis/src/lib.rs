@@ -38,16 +38,21 @@
 //! (bxb/EC57 comparison of annotation sets).
 
 pub mod classify;
+pub mod delineate;
 pub mod detect;
 pub mod engine;
 pub mod error;
 pub mod eval;
 pub mod filter;
 pub mod hrv;
+pub mod long_term;
+pub mod resting;
 pub mod result;
 pub mod rhythm;
+pub mod wave_eval;
 
 pub use engine::{Config, Progress, Stage, analyze, analyze_with_progress};
 pub use error::{Error, Result};
 pub use hrv::Hrv;
+pub use resting::Measurements;
 pub use result::{Analysis, Beat, Episode, EpisodeKind, QualitySegment, Summary, Template};

@@ -133,6 +133,76 @@ pub struct Summary {
     pub longest_rr: Option<(f64, i64)>,
     /// Fraction of the record whose quality is below [`QualitySegment::USABLE`].
     pub noise_fraction: f64,
+    // ---- long-term (Holter) summary, see [`crate::long_term`]
+    /// Recording duration (s).
+    #[serde(default)]
+    pub recording_duration_s: f64,
+    /// Analysed duration (s): the recording less its noise segments.
+    #[serde(default)]
+    pub analysed_duration_s: f64,
+    /// Recording start (`YYYY-MM-DDTHH:MM:SS.sss`), when the file gives it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<String>,
+    /// Beats detected.
+    #[serde(default)]
+    pub total_beats: u64,
+    /// Lowest heart rate (bpm, 8-beat windows of normal beats).
+    #[serde(default)]
+    pub hr_min_bpm: Option<f64>,
+    /// Time of the lowest heart rate (s from the start; the window's last beat).
+    #[serde(default)]
+    pub hr_min_time_s: Option<f64>,
+    /// Clock time of the lowest heart rate, when the start is known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hr_min_clock: Option<String>,
+    /// Mean heart rate (bpm).
+    #[serde(default)]
+    pub hr_mean_bpm: Option<f64>,
+    /// Highest heart rate (bpm, 8-beat windows).
+    #[serde(default)]
+    pub hr_max_bpm: Option<f64>,
+    /// Time of the highest heart rate (s).
+    #[serde(default)]
+    pub hr_max_time_s: Option<f64>,
+    /// Clock time of the highest heart rate, when the start is known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hr_max_clock: Option<String>,
+    /// Ventricular ectopic beats (`V`).
+    #[serde(default)]
+    pub ve_beats: u64,
+    /// Supraventricular ectopic beats (`S`).
+    #[serde(default)]
+    pub sve_beats: u64,
+    /// Pauses (RR above the pause limit, outside noise).
+    #[serde(default)]
+    pub pauses: u64,
+    /// Longest pause (s).
+    #[serde(default)]
+    pub longest_pause_s: Option<f64>,
+    /// Atrial fibrillation/flutter burden in percent of the recording.
+    #[serde(default)]
+    pub af_burden_percent: f64,
+    /// Minutes of atrial fibrillation/flutter.
+    #[serde(default)]
+    pub af_minutes: f64,
+    /// The hourly table.
+    #[serde(default)]
+    pub hourly: Vec<crate::long_term::HourlyRow>,
+    /// HRV per hour (with SDANN and SDNN index of its 5-minute segments).
+    #[serde(default)]
+    pub hrv_hourly: Vec<crate::long_term::HrvSegment>,
+    /// HRV per 5-minute segment.
+    #[serde(default)]
+    pub hrv_5min: Vec<crate::long_term::HrvSegment>,
+    /// ST-level trend per lead, with episodes.
+    #[serde(default)]
+    pub st: Vec<crate::long_term::StTrend>,
+    /// Every event (episodes other than sinus rhythm), by start.
+    #[serde(default)]
+    pub events: Vec<crate::long_term::EventEntry>,
+    /// Totals and a representative strip per event type.
+    #[serde(default)]
+    pub event_types: Vec<crate::long_term::EventTypeSummary>,
 }
 
 /// The result of analysing one record.
@@ -162,8 +232,33 @@ pub struct Analysis {
     /// Pacing spikes found (sample indices).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pacing_spikes: Vec<i64>,
-    /// Summary numbers.
+    /// Summary numbers, with the long-term (Holter) summary.
     pub summary: Summary,
+    /// Resting measurements (median beats, intervals, axes, amplitudes, statements);
+    /// `null` when no beat was found.
+    #[serde(default)]
+    pub measurements: Option<crate::resting::Measurements>,
+}
+
+impl Default for Analysis {
+    /// An empty analysis (no beats), for building one field by field.
+    fn default() -> Self {
+        Analysis {
+            engine: format!("ecg-analysis {}", env!("CARGO_PKG_VERSION")),
+            record: String::new(),
+            fs: 0.0,
+            samples: 0,
+            leads: Vec::new(),
+            beats: Vec::new(),
+            templates: Vec::new(),
+            episodes: Vec::new(),
+            hrv: None,
+            quality: Vec::new(),
+            pacing_spikes: Vec::new(),
+            summary: Summary::default(),
+            measurements: None,
+        }
+    }
 }
 
 impl Analysis {

@@ -374,7 +374,9 @@ fn runs(flags: &[bool], mut f: impl FnMut(usize, usize)) {
     }
 }
 
-/// Whole-record summary numbers.
+/// Whole-record summary numbers, with the long-term fields of [`crate::long_term::fill`]
+/// (call [`crate::long_term::finish`] for clock times and strip references, and keep the
+/// ST trend, which only the engine measures).
 pub fn summary(
     beats: &[Beat],
     episodes: &[Episode],
@@ -439,6 +441,7 @@ pub fn summary(
             .sum();
         s.noise_fraction = noisy as f64 / n_samples as f64;
     }
+    crate::long_term::fill(&mut s, beats, episodes, quality, fs, n_samples);
     s
 }
 
