@@ -8,6 +8,7 @@ mod eval;
 mod export;
 mod input;
 mod inspect;
+mod report;
 
 use std::process::ExitCode;
 
@@ -33,6 +34,8 @@ enum Command {
     Analyze(analyze::AnalyzeArgs),
     /// Compare test annotations with reference annotations (bxb / EC57 style).
     Eval(eval::EvalArgs),
+    /// Write the PDF report of a recording (resting 12-lead or long-term).
+    Report(report::ReportArgs),
 }
 
 fn main() -> ExitCode {
@@ -43,6 +46,7 @@ fn main() -> ExitCode {
         Command::Annotations(args) => annotations::run(args),
         Command::Analyze(args) => analyze::run(args),
         Command::Eval(args) => eval::run(args),
+        Command::Report(args) => report::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

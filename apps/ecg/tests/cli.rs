@@ -203,3 +203,52 @@ fn export_csv_and_wfdb_round_trip_the_samples() {
         }
     }
 }
+
+#[test]
+fn report_writes_a_resting_pdf_with_the_analysis_and_refuses_a_missing_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("s0010.pdf");
+    let rec = shared("wfdb/s0010_re.hea");
+    let (code, _, err) = ecg(&[
+        "report",
+        rec.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--name",
+        "Zoë Test",
+        "--conclusion",
+        "Checked by the CLI test.",
+    ]);
+    assert_eq!(code, 0, "stderr: {err}");
+    assert!(err.contains("resting 12-lead report"), "{err}");
+    let pdf = std::fs::read(&out).unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    assert!(err.contains(&format!("{} bytes", pdf.len())), "{err}");
+    let text = Command::new("pdftotext")
+        .args([out.to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext (poppler-utils) is needed: apt-get install poppler-utils");
+    let text = String::from_utf8(text.stdout).unwrap();
+    for want in [
+        "Zoë Test",
+        "Checked by the CLI test.",
+        "Resting 12-lead ECG",
+        "aVR",
+        "V6",
+    ] {
+        assert!(text.contains(want), "{want:?} missing in:\n{text}");
+    }
+    // a record index the input does not hold: exit 1, a clear message, no file
+    let missing = dir.path().join("none.pdf");
+    let (code, _, err) = ecg(&[
+        "report",
+        rec.to_str().unwrap(),
+        "--record",
+        "3",
+        "--out",
+        missing.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("holds 1 record(s)"), "{err}");
+    assert!(!missing.exists());
+}

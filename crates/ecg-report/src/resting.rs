@@ -179,6 +179,21 @@ pub(crate) fn measurements(input: &ReportInput<'_>) -> (RestingMeasurements, boo
             .filter(|t| t.class == AamiClass::N && t.qrs_ms > 0.0)
             .max_by_key(|t| t.count)
             .map(|t| f64::from(t.qrs_ms));
+        // the resting delineation (median beats) is more precise than the beat list
+        if let Some(rm) = &a.measurements {
+            from_analysis = RestingMeasurements {
+                hr_bpm: rm.heart_rate_bpm,
+                rr_ms: rm.rr_ms,
+                pr_ms: rm.pr_ms,
+                qrs_ms: rm.qrs_ms,
+                qt_ms: rm.qt_ms,
+                qtc_ms: None,
+                p_axis_deg: rm.p_axis_deg,
+                qrs_axis_deg: rm.qrs_axis_deg,
+                t_axis_deg: rm.t_axis_deg,
+            }
+            .or(from_analysis);
+        }
     }
     let mut m = input.measurements.or(from_record).or(from_analysis);
     let mut bazett = false;
@@ -381,13 +396,25 @@ fn header(
     )?;
     let statements: Vec<String> = match &input.statements {
         Some(s) => s.clone(),
-        None => input
+        None if !input.record.classification.statements.is_empty() => input
             .record
             .classification
             .statements
             .iter()
             .map(|s| s.text.clone())
             .collect(),
+        // the analysis' rhythm and rule-based statements (each rule is in the JSON result)
+        None => input
+            .analysis
+            .and_then(|a| a.measurements.as_ref())
+            .map(|m| {
+                m.rhythm
+                    .iter()
+                    .chain(&m.statements)
+                    .map(|s| s.text.clone())
+                    .collect()
+            })
+            .unwrap_or_default(),
     };
     let mut lines = Vec::new();
     for s in statements.iter().filter(|s| !s.trim().is_empty()) {

@@ -64,16 +64,32 @@ fn ptb_s0010_report_has_patient_measurements_settings_and_any_script() {
     }
     let hr = format!("{:.0} bpm", mean_hr(&analysis));
     assert!(text.contains(&hr), "{hr} missing:\n{text}");
-    let qrs = analysis
-        .templates
-        .iter()
-        .filter(|t| t.class == ecg_core::AamiClass::N)
-        .max_by_key(|t| t.count)
-        .unwrap()
-        .qrs_ms;
+    // the resting delineation's values when there are some, else the dominant template's
+    let m = analysis.measurements.as_ref();
+    let qrs = m.and_then(|m| m.qrs_ms).unwrap_or_else(|| {
+        let t = analysis
+            .templates
+            .iter()
+            .filter(|t| t.class == ecg_core::AamiClass::N)
+            .max_by_key(|t| t.count)
+            .unwrap();
+        f64::from(t.qrs_ms)
+    });
     assert!(text.contains(&format!("{qrs:.0} ms")), "QRS {qrs}:\n{text}");
-    // values nobody provided print as a dash, never as a number
-    assert!(text.contains("— / — ms"), "{text}");
+    let qt = match (m.and_then(|m| m.qt_ms), m.and_then(|m| m.rr_ms)) {
+        // QTc by Bazett from the QT and RR printed
+        (Some(qt), Some(rr)) => format!("{qt:.0} / {:.0} ms", qt / (rr / 1000.0).sqrt()),
+        // values nobody provided print as a dash, never as a number
+        _ => "— / — ms".to_string(),
+    };
+    assert!(text.contains(&qt), "{qt}:\n{text}");
+    for s in m.iter().flat_map(|m| m.rhythm.iter().chain(&m.statements)) {
+        assert!(
+            text.contains(&s.text),
+            "statement {:?} missing:\n{text}",
+            s.text
+        );
+    }
     let pages = render_pages(&pdf, 72);
     assert_eq!(pages.len(), 1);
     assert!(pages[0].width.abs_diff(842) <= 1 && pages[0].height.abs_diff(595) <= 1);
