@@ -12,13 +12,13 @@ use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
 use actix_web::{App, HttpResponse, HttpServer, web};
 
 use crate::blob::LocalBlobStore;
-use crate::engine::{EcgAnalysisEngine, NoReportRenderer};
+use crate::engine::{EcgAnalysisEngine, EcgReportRenderer};
 use crate::problem::{ApiError, ApiResult, ProblemKind};
 use crate::state::{AppState, ServerConfig, Wakeup};
 use crate::store::sqlite::SqliteStore;
 use crate::store::{MetadataStore, TaskStatus, Transition};
 use crate::tokens::{hex, random_bytes};
-use crate::{holter, openapi, tasks, uploads, webhooks, worker};
+use crate::{holter, openapi, tasks, uploads, viewer, webhooks, worker};
 
 /// File name of the database inside the data directory.
 pub const DB_FILE: &str = "ecg.sqlite";
@@ -38,7 +38,9 @@ pub fn build_state(config: ServerConfig) -> anyhow::Result<Arc<AppState>> {
         store: Arc::new(store),
         blobs: Arc::new(blobs),
         engine: Arc::new(EcgAnalysisEngine),
-        renderer: Arc::new(NoReportRenderer),
+        renderer: Arc::new(EcgReportRenderer),
+        review: Default::default(),
+        records: Default::default(),
         presign_secret: secret.into_bytes(),
         config,
         work: Wakeup::default(),
@@ -128,6 +130,52 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/api/v1/tasks/{task_id}/deliveries",
             web::get().to(tasks::deliveries),
         )
+        .route(
+            "/api/v1/tasks/{task_id}/viewer-token",
+            web::post().to(viewer::create_viewer_token),
+        )
+        .route(
+            "/api/v1/tasks/{task_id}/overview",
+            web::get().to(viewer::task_overview),
+        )
+        .route(
+            "/api/v1/tasks/{task_id}/signal",
+            web::get().to(viewer::task_signal),
+        )
+        .route(
+            "/api/v1/tasks/{task_id}/beats",
+            web::get().to(viewer::task_beats),
+        )
+        .route(
+            "/api/v1/tasks/{task_id}/edits",
+            web::post().to(viewer::post_edit),
+        )
+        .route(
+            "/api/v1/tasks/{task_id}/edits/undo",
+            web::post().to(viewer::post_undo),
+        )
+        .route(
+            "/api/v1/tasks/{task_id}/edits/redo",
+            web::post().to(viewer::post_redo),
+        )
+        .route(
+            "/api/v1/shared/{token}/overview",
+            web::get().to(viewer::shared_overview),
+        )
+        .route(
+            "/api/v1/shared/{token}/signal",
+            web::get().to(viewer::shared_signal),
+        )
+        .route(
+            "/api/v1/shared/{token}/beats",
+            web::get().to(viewer::shared_beats),
+        )
+        .route(
+            "/viewer/tasks/{task_id}",
+            web::get().to(viewer::reviewer_page),
+        )
+        .route("/viewer/assets/{name}", web::get().to(viewer::asset))
+        .route("/share/{token}", web::get().to(viewer::share_page))
         .route("/api/v1/shared/{token}", web::get().to(tasks::shared_view))
         .route(
             "/api/v1/shared/{token}/report",

@@ -119,8 +119,8 @@ impl AnalysisEngine for EcgAnalysisEngine {
     }
 }
 
-/// The report renderer of this build: none yet (`ecg-report` has not landed); every
-/// render answers [`EngineError::Unavailable`].
+/// A report renderer that has nothing to render with: every render answers
+/// [`EngineError::Unavailable`] (for builds or tests without PDF output).
 #[derive(Debug, Default)]
 pub struct NoReportRenderer;
 
@@ -131,5 +131,93 @@ impl ReportRenderer for NoReportRenderer {
         _result: &serde_json::Value,
     ) -> Result<Vec<u8>, EngineError> {
         Err(EngineError::Unavailable("report generation"))
+    }
+}
+
+/// The report renderer of this build: `ecg-report`. It renders the task's first record:
+/// the resting 12-lead report for `resting` tasks, the long-term report otherwise, with
+/// the result's (reviewed) analysis, statements, conclusion and approval, and the
+/// `language`, `paper`, `speed`, `gain` and `layout` of the task's `report` metadata.
+#[derive(Debug, Default)]
+pub struct EcgReportRenderer;
+
+fn parse_opt<T: std::str::FromStr<Err = String>>(
+    report: &serde_json::Value,
+    key: &str,
+) -> Result<Option<T>, EngineError> {
+    match report.get(key) {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(v) => {
+            let text = match v {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            text.parse::<T>()
+                .map(Some)
+                .map_err(|e| EngineError::Failed(format!("report.{key}: {e}")))
+        }
+    }
+}
+
+impl ReportRenderer for EcgReportRenderer {
+    fn render(
+        &self,
+        records: &[Record],
+        result: &serde_json::Value,
+    ) -> Result<Vec<u8>, EngineError> {
+        let record = records
+            .first()
+            .ok_or_else(|| EngineError::Failed("the task has no record".into()))?;
+        let analysis: Option<ecg_analysis::Analysis> = match result["analysis"]["records"].get(0) {
+            Some(v) => Some(serde_json::from_value(v.clone()).map_err(|e| {
+                EngineError::Failed(format!("the analysis is not an ecg-analysis result: {e}"))
+            })?),
+            None => None,
+        };
+        let mut input = ecg_report::ReportInput::new(record, analysis.as_ref());
+        let review = &result["review"];
+        let statements = crate::review::statement_texts(review);
+        if !statements.is_empty() {
+            input.statements = Some(statements);
+        }
+        input.conclusion = review["conclusion"]
+            .as_str()
+            .filter(|c| !c.trim().is_empty())
+            .map(str::to_owned);
+        if let (Some(by), Some(at)) = (
+            result["approved_by"].as_str(),
+            result["approved_at"].as_str(),
+        ) {
+            let at = ecg_core::chrono::DateTime::parse_from_rfc3339(at)
+                .map_err(|e| EngineError::Failed(format!("approved_at {at:?}: {e}")))?;
+            // the actor is "Name (tenant, key ...)": the report prints the name
+            let physician = by.split(" (").next().unwrap_or(by).trim().to_owned();
+            input.approval = Some(ecg_report::Approval { physician, at });
+            input.generated_at = Some(at.naive_utc());
+        }
+        input.software = format!("ecg-server {}", env!("CARGO_PKG_VERSION"));
+        let report = &result["report"];
+        let o = &mut input.options;
+        if let Some(v) = parse_opt(report, "language")? {
+            o.language = v;
+        }
+        if let Some(v) = parse_opt(report, "paper")? {
+            o.paper = v;
+        }
+        if let Some(v) = parse_opt(report, "speed")? {
+            o.speed = v;
+        }
+        if let Some(v) = parse_opt(report, "gain")? {
+            o.gain = v;
+        }
+        if let Some(v) = parse_opt(report, "layout")? {
+            o.layout = v;
+        }
+        let kind = match result["kind"].as_str() {
+            Some("resting") => ecg_report::ReportKind::Resting,
+            _ => ecg_report::ReportKind::LongTerm,
+        };
+        ecg_report::render(kind, &input)
+            .map_err(|e| EngineError::Failed(format!("record {:?}: {e}", record.name)))
     }
 }

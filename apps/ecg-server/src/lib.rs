@@ -27,6 +27,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod access;
 pub mod app;
 pub mod auth;
 pub mod blob;
@@ -35,12 +36,16 @@ pub mod holter;
 pub mod idempotency;
 pub mod metadata;
 pub mod openapi;
+pub mod overview;
 pub mod problem;
+pub mod review;
+pub mod signal_windows;
 pub mod state;
 pub mod store;
 pub mod tasks;
 pub mod timestamps;
 pub mod tokens;
 pub mod uploads;
+pub mod viewer;
 pub mod webhooks;
 pub mod worker;

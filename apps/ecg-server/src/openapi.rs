@@ -4,7 +4,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{holter, problem, tasks, uploads};
+use crate::{holter, problem, tasks, uploads, viewer};
 
 struct BearerAuth;
 
@@ -65,6 +65,16 @@ impl Modify for BearerAuth {
         holter::result,
         holter::report,
         holter::cancel_task,
+        viewer::create_viewer_token,
+        viewer::task_overview,
+        viewer::task_signal,
+        viewer::task_beats,
+        viewer::post_edit,
+        viewer::post_undo,
+        viewer::post_redo,
+        viewer::shared_overview,
+        viewer::shared_signal,
+        viewer::shared_beats,
     ),
     components(schemas(problem::Problem)),
     modifiers(&BearerAuth),

@@ -115,4 +115,8 @@ pub struct AppState {
     pub outbox: Wakeup,
     /// Set when the server shuts down.
     pub stopping: std::sync::atomic::AtomicBool,
+    /// Materialised result versions and the edit lock.
+    pub review: crate::review::ReviewCache,
+    /// Decoded records of recently viewed tasks.
+    pub records: crate::signal_windows::RecordCache,
 }

@@ -6,9 +6,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::access::task_access;
 use crate::auth::Auth;
 use crate::engine::AnalysisKind;
-use crate::idempotency;
 use crate::metadata::TaskMetadata;
 use crate::problem::{ApiError, ApiResult, Problem, ProblemKind};
 use crate::state::AppState;
@@ -20,7 +20,8 @@ use crate::timestamps::{now_ms, parse_rfc3339, rfc3339};
 use crate::tokens::{hex, new_id, random_bytes, sha256_hex};
 use crate::uploads::{base_url, json, parse_json};
 use crate::webhooks::{check_callback_url, task_event};
-use crate::worker::{load_result, report_key, result_key};
+use crate::worker::{load_result, report_key};
+use crate::{idempotency, review};
 
 /// A record chosen by index in the upload or by name.
 #[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
@@ -272,10 +273,11 @@ pub fn find_task(state: &AppState, tenant: &Tenant, id: &str) -> ApiResult<TaskR
     security(("bearer" = [])))]
 pub async fn get_task(
     state: web::Data<AppState>,
-    Auth(tenant): Auth,
+    req: HttpRequest,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(task_view(&find_task(&state, &tenant, &path)?)))
+    let access = task_access(&req, &state, &path)?;
+    Ok(HttpResponse::Ok().json(task_view(&access.task)))
 }
 
 /// Query of a task search.
@@ -432,27 +434,28 @@ pub async fn cancel_task(
     })
 }
 
+/// 409 `result-not-ready` unless the task has a result (review or completed).
+pub fn result_of_status(task: &TaskRow) -> ApiResult<()> {
+    match task.status {
+        TaskStatus::Review | TaskStatus::Completed => Ok(()),
+        TaskStatus::Failed => Err(ApiError::new(
+            ProblemKind::ResultNotReady,
+            format!(
+                "task {} failed: {}",
+                task.id,
+                task.error.as_deref().unwrap_or("unknown error")
+            ),
+        )),
+        s => Err(ApiError::new(
+            ProblemKind::ResultNotReady,
+            format!("task {} is {}", task.id, s.as_str()),
+        )),
+    }
+}
+
 /// The current result of a task (404/409 problems when there is none).
 pub fn result_of(state: &AppState, task: &TaskRow) -> ApiResult<serde_json::Value> {
-    match task.status {
-        TaskStatus::Review | TaskStatus::Completed => {}
-        TaskStatus::Failed => {
-            return Err(ApiError::new(
-                ProblemKind::ResultNotReady,
-                format!(
-                    "task {} failed: {}",
-                    task.id,
-                    task.error.as_deref().unwrap_or("unknown error")
-                ),
-            ));
-        }
-        s => {
-            return Err(ApiError::new(
-                ProblemKind::ResultNotReady,
-                format!("task {} is {}", task.id, s.as_str()),
-            ));
-        }
-    }
+    result_of_status(task)?;
     load_result(state, task)
         .map_err(ApiError::internal)?
         .ok_or_else(|| ApiError::new(ProblemKind::ResultNotReady, "no result stored"))
@@ -496,15 +499,6 @@ pub struct ReviewUpdate {
     pub comment: Option<String>,
 }
 
-fn actor(tenant: &Tenant, reviewer: Option<&str>) -> String {
-    match reviewer {
-        Some(r) if !r.trim().is_empty() => {
-            format!("{} ({}, key {})", r.trim(), tenant.name, tenant.key_prefix)
-        }
-        _ => format!("{} (key {})", tenant.name, tenant.key_prefix),
-    }
-}
-
 /// `PATCH /api/v1/tasks/{task_id}/result`: updates the review part of the result (while
 /// the task is in review); every change is a new version with who and when.
 #[utoipa::path(patch, path = "/api/v1/tasks/{task_id}/result", tag = "tasks",
@@ -515,53 +509,58 @@ fn actor(tenant: &Tenant, reviewer: Option<&str>) -> String {
     security(("bearer" = [])))]
 pub async fn update_result(
     state: web::Data<AppState>,
-    Auth(tenant): Auth,
+    req: HttpRequest,
     path: web::Path<String>,
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
     let update: ReviewUpdate = parse_json(&body)?;
-    let task = find_task(&state, &tenant, &path)?;
-    if task.status != TaskStatus::Review {
-        return Err(ApiError::conflict(format!(
-            "task {} is {}: only a task in review can be edited",
-            task.id,
-            task.status.as_str()
-        )));
-    }
-    let mut result = result_of(&state, &task)?;
-    let version = task.result_version + 1;
-    let review = &mut result["review"];
-    if let Some(a) = &update.annotations {
-        review["annotations"] = a.clone();
-    }
-    if let Some(s) = &update.statements {
-        review["statements"] = s.clone();
-    }
-    if let Some(c) = &update.conclusion {
-        review["conclusion"] = serde_json::Value::String(c.clone());
-    }
-    if let Some(c) = &update.comment {
-        review["comment"] = serde_json::Value::String(c.clone());
-    }
-    let who = actor(&tenant, update.reviewer.as_deref());
-    result["version"] = version.into();
-    result["review"]["updated_by"] = who.clone().into();
-    result["review"]["updated_at"] = rfc3339(now_ms()).into();
-    state.blobs.put(
-        &result_key(&task.id, version),
-        &serde_json::to_vec(&result).map_err(ApiError::internal)?,
-    )?;
-    state.store.add_revision(
-        &task.id,
-        &RevisionRow {
+    let access = task_access(&req, &state, &path)?;
+    let who = access.actor(update.reviewer.as_deref());
+    let stored = review::with_edit_lock(&state, || {
+        let task = find_task(&state, &access.tenant, &path)?;
+        if task.status != TaskStatus::Review {
+            return Err(ApiError::conflict(format!(
+                "task {} is {}: only a task in review can be edited",
+                task.id,
+                task.status.as_str()
+            )));
+        }
+        let parent = review::current(&state, &task)?;
+        let mut doc = parent.doc.clone();
+        let version = task.result_version + 1;
+        let at = rfc3339(now_ms());
+        let r = &mut doc["review"];
+        if let Some(a) = &update.annotations {
+            r["annotations"] = a.clone();
+        }
+        if let Some(s) = &update.statements {
+            r["statements"] = s.clone();
+        }
+        if let Some(c) = &update.conclusion {
+            r["conclusion"] = serde_json::Value::String(c.clone());
+        }
+        if let Some(c) = &update.comment {
+            r["comment"] = serde_json::Value::String(c.clone());
+        }
+        r["updated_by"] = who.clone().into();
+        r["updated_at"] = at.clone().into();
+        let rev = RevisionRow {
             version,
-            actor: who,
-            at: rfc3339(now_ms()),
+            actor: who.clone(),
+            at,
             action: "review".into(),
             changes: json(&update)?,
-        },
-    )?;
-    Ok(HttpResponse::Ok().json(result))
+        };
+        review::store_version(
+            &state,
+            &task.id,
+            &parent,
+            doc,
+            std::sync::Arc::clone(&parent.analyses),
+            rev,
+        )
+    })?;
+    Ok(HttpResponse::Ok().json(stored.full_document()?))
 }
 
 /// `GET /api/v1/tasks/{task_id}/result/revisions`: the audit trail.
@@ -571,11 +570,11 @@ pub async fn update_result(
     security(("bearer" = [])))]
 pub async fn result_revisions(
     state: web::Data<AppState>,
-    Auth(tenant): Auth,
+    req: HttpRequest,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let task = find_task(&state, &tenant, &path)?;
-    Ok(HttpResponse::Ok().json(state.store.revisions(&task.id)?))
+    let access = task_access(&req, &state, &path)?;
+    Ok(HttpResponse::Ok().json(state.store.revisions(&access.task.id)?))
 }
 
 /// Body of an approval.
@@ -595,7 +594,6 @@ pub struct Approve {
     security(("bearer" = [])))]
 pub async fn approve(
     state: web::Data<AppState>,
-    Auth(tenant): Auth,
     req: HttpRequest,
     path: web::Path<String>,
     body: web::Bytes,
@@ -605,53 +603,60 @@ pub async fn approve(
     } else {
         parse_json(&body)?
     };
-    idempotency::once(&state, &tenant, &req, &body, || {
-        let task = find_task(&state, &tenant, &path)?;
-        let not_in_review = |t: &TaskRow| {
-            ApiError::conflict(format!(
-                "task {} is {}: only a task in review can be approved",
-                t.id,
-                t.status.as_str()
-            ))
-        };
-        if task.status != TaskStatus::Review {
-            return Err(not_in_review(&task));
-        }
-        let who = actor(&tenant, body_in.reviewer.as_deref());
-        let now = now_ms();
-        // The approved result is the last reviewed version, stored under a new number.
-        let version = task.result_version + 1;
-        let mut result = result_of(&state, &task)?;
-        result["version"] = version.into();
-        result["approved_by"] = who.clone().into();
-        result["approved_at"] = rfc3339(now).into();
-        state.blobs.put(
-            &result_key(&task.id, version),
-            &serde_json::to_vec(&result).map_err(ApiError::internal)?,
-        )?;
-        let mut t = Transition::new(&[TaskStatus::Review], TaskStatus::Completed);
-        t.approved = Some((who.clone(), now));
-        t.report_state = Some(ReportState::Queued);
-        t.result_version = Some(version);
-        t.event = Some("task.completed");
-        let row = state
-            .store
-            .transition(&task.id, &t, &|t, s| task_event(t, s, "task.completed"))?
-            .ok_or_else(|| not_in_review(&task))?;
-        state.store.add_revision(
-            &task.id,
-            &RevisionRow {
+    let access = task_access(&req, &state, &path)?;
+    idempotency::once(&state, &access.tenant, &req, &body, || {
+        review::with_edit_lock(&state, || {
+            let task = find_task(&state, &access.tenant, &path)?;
+            let not_in_review = |t: &TaskRow| {
+                ApiError::conflict(format!(
+                    "task {} is {}: only a task in review can be approved",
+                    t.id,
+                    t.status.as_str()
+                ))
+            };
+            if task.status != TaskStatus::Review {
+                return Err(not_in_review(&task));
+            }
+            let who = access.actor(body_in.reviewer.as_deref());
+            let now = now_ms();
+            // The approved result is the last reviewed version, stored under a new number.
+            let version = task.result_version + 1;
+            let parent = review::current(&state, &task)?;
+            let mut doc = parent.doc.clone();
+            doc["approved_by"] = who.clone().into();
+            doc["approved_at"] = rfc3339(now).into();
+            let rev = RevisionRow {
                 version,
-                actor: who,
+                actor: who.clone(),
                 at: rfc3339(now),
                 action: "approve".into(),
                 changes: serde_json::json!({}),
-            },
-        )?;
-        state.work.notify();
-        state.outbox.notify();
-        let row = state.store.task_unscoped(&row.id)?.unwrap_or(row);
-        Ok((StatusCode::OK, json(task_view(&row))?))
+            };
+            // The version is stored (and becomes current) before the state changes: a
+            // crash in between leaves the task in review with the approval text stored,
+            // and approving again makes the next version.
+            review::store_version(
+                &state,
+                &task.id,
+                &parent,
+                doc,
+                std::sync::Arc::clone(&parent.analyses),
+                rev,
+            )?;
+            let mut t = Transition::new(&[TaskStatus::Review], TaskStatus::Completed);
+            t.approved = Some((who.clone(), now));
+            t.report_state = Some(ReportState::Queued);
+            t.result_version = Some(version);
+            t.event = Some("task.completed");
+            let row = state
+                .store
+                .transition(&task.id, &t, &|t, s| task_event(t, s, "task.completed"))?
+                .ok_or_else(|| not_in_review(&task))?;
+            state.work.notify();
+            state.outbox.notify();
+            let row = state.store.task_unscoped(&row.id)?.unwrap_or(row);
+            Ok((StatusCode::OK, json(task_view(&row))?))
+        })
     })
 }
 
@@ -704,11 +709,11 @@ pub fn report_pdf(state: &AppState, task: &TaskRow) -> ApiResult<HttpResponse> {
     security(("bearer" = [])))]
 pub async fn get_report(
     state: web::Data<AppState>,
-    Auth(tenant): Auth,
+    req: HttpRequest,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let task = find_task(&state, &tenant, &path)?;
-    report_pdf(&state, &task)
+    let access = task_access(&req, &state, &path)?;
+    report_pdf(&state, &access.task)
 }
 
 /// Body of a share link creation.
@@ -818,7 +823,8 @@ pub async fn revoke_share(
     }
 }
 
-fn shared_task(state: &AppState, token: &str) -> ApiResult<TaskRow> {
+/// The task of a valid share token (404 `share-link-invalid` otherwise).
+pub fn shared_task(state: &AppState, token: &str) -> ApiResult<TaskRow> {
     let invalid = || {
         ApiError::new(
             ProblemKind::ShareLinkInvalid,

@@ -217,21 +217,17 @@ fn run_task(state: &AppState, task: TaskRow) {
     state.work.notify();
 }
 
-/// Loads the current result document of a task.
+/// Loads the current result document of a task (materialised: the review edits of the
+/// version are applied to its analysis; see [`crate::review`]).
 pub fn load_result(state: &AppState, task: &TaskRow) -> Result<Option<serde_json::Value>, String> {
     if task.result_version == 0 {
         return Ok(None);
     }
-    let Some(bytes) = state
-        .blobs
-        .get(&result_key(&task.id, task.result_version))
-        .map_err(|e| e.to_string())?
-    else {
-        return Ok(None);
-    };
-    serde_json::from_slice(&bytes)
-        .map(Some)
-        .map_err(|e| e.to_string())
+    match crate::review::materialize(state, &task.id, task.result_version) {
+        Ok(m) => m.full_document().map(Some).map_err(|e| e.detail),
+        Err(e) if e.kind == crate::problem::ProblemKind::ResultNotReady => Ok(None),
+        Err(e) => Err(e.detail),
+    }
 }
 
 fn render_report(state: &AppState, task: &TaskRow) {

@@ -116,17 +116,9 @@ fn reviewed_flow_with_audit_trail_search_and_share_links() {
     assert_eq!(final_result["version"], 3);
     assert_eq!(final_result["review"]["conclusion"], "Sinus rhythm.");
 
-    // no PDF renderer in this build: a clear 503, never a fake PDF
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let rep = s.get(Some(&key), &format!("/api/v1/tasks/{task_id}/report"));
-        if rep.status == 409 && std::time::Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(50));
-            continue;
-        }
-        rep.assert_problem(503, "report-unavailable");
-        break;
-    }
+    // the final PDF (ecg-report) carries the reviewed conclusion
+    let pdf = s.wait_pdf(Some(&key), &format!("/api/v1/tasks/{task_id}/report"));
+    assert!(pdf_text(&pdf).contains("Sinus rhythm."));
 
     // share links: read-only access without a key; revoke; expiry
     let share = s.post_json(
@@ -149,8 +141,10 @@ fn reviewed_flow_with_audit_trail_search_and_share_links() {
             .status(),
         200
     );
-    s.get(None, &format!("/api/v1/shared/{token}/report"))
-        .assert_problem(503, "report-unavailable");
+    assert_eq!(
+        s.wait_pdf(None, &format!("/api/v1/shared/{token}/report")),
+        pdf
+    );
     let revoked = s.delete(
         &key,
         &format!(
@@ -331,19 +325,11 @@ fn long_term_guide_flow_with_presigned_upload_and_idempotency() {
     assert!(result["total_beats"].as_u64().unwrap() > 3000);
     assert_eq!(result["patient"]["patient_id"], "H-1");
     assert_eq!(result["kind"], "long_term");
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let rep = s.get(
-            Some(&key),
-            &format!("/api/v1/advanced/ecg/holter/report/{task_id}"),
-        );
-        if rep.status == 409 && std::time::Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(50));
-            continue;
-        }
-        rep.assert_problem(503, "report-unavailable");
-        break;
-    }
+    let pdf = s.wait_pdf(
+        Some(&key),
+        &format!("/api/v1/advanced/ecg/holter/report/{task_id}"),
+    );
+    assert!(pdf_text(&pdf).contains("H-1"), "patient id in the PDF");
     s.post_json(
         &key,
         &format!("/api/v1/advanced/ecg/holter/cancel/{task_id}"),
@@ -963,15 +949,18 @@ fn webhooks_are_signed_and_retried_after_500() {
         assert!(body["data"]["occurred_at"].is_string() && body["data"]["status"].is_string());
     }
     // the first message was refused twice, then accepted with the same webhook-id
-    assert_eq!(got[0].answered, 500);
-    assert_eq!(got[1].answered, 500);
     let first_id = got[0].header("webhook-id");
     assert!(first_id.starts_with("msg_"));
-    assert_eq!(
+    let answers: Vec<u16> = got
+        .iter()
+        .filter(|r| r.header("webhook-id") == first_id)
+        .map(|r| r.answered)
+        .collect();
+    assert_eq!(answers, [500, 500, 200]);
+    assert!(
         got.iter()
-            .filter(|r| r.header("webhook-id") == first_id)
-            .count(),
-        3
+            .filter(|r| r.header("webhook-id") != first_id)
+            .all(|r| r.answered == 200)
     );
     let first = log
         .as_array()

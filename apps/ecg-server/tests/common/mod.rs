@@ -190,6 +190,42 @@ impl Server {
     }
 }
 
+impl Server {
+    /// Polls a report endpoint while it answers 409 (being rendered); asserts a PDF.
+    pub fn wait_pdf(&self, key: Option<&str>, path: &str) -> Vec<u8> {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            let rep = self.get(key, path);
+            if rep.status == 409 && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(100));
+                continue;
+            }
+            assert_eq!(rep.status, 200, "{}", rep.text());
+            assert_eq!(rep.content_type, "application/pdf");
+            assert!(rep.body.starts_with(b"%PDF-"));
+            return rep.body;
+        }
+    }
+}
+
+/// The text of a PDF (`pdftotext -layout`), whitespace runs collapsed to one space.
+pub fn pdf_text(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("r.pdf");
+    std::fs::write(&p, pdf).unwrap();
+    let out = Command::new("pdftotext")
+        .args(["-layout"])
+        .arg(&p)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is missing");
+    assert!(out.status.success());
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -290,7 +326,8 @@ impl Received {
     }
 }
 
-/// A local webhook receiver: answers 500 to the first `failures` requests, then 200.
+/// A local webhook receiver: answers 500 to the first `failures` attempts of the first
+/// message (by `webhook-id`), 200 to everything else.
 pub struct Receiver {
     pub url: String,
     pub received: Arc<Mutex<Vec<Received>>>,
@@ -331,7 +368,20 @@ impl Receiver {
                 let mut body = vec![0; len];
                 reader.read_exact(&mut body).unwrap();
                 let mut all = rec.lock().unwrap();
-                let status = if all.len() < failures { 500 } else { 200 };
+                // refuse the first `failures` attempts of the first message only: other
+                // messages may be delivered concurrently and must not take its refusals
+                let id = |hs: &[(String, String)]| {
+                    hs.iter()
+                        .find(|(k, _)| k.eq_ignore_ascii_case("webhook-id"))
+                        .map(|(_, v)| v.clone())
+                };
+                let first = all.first().map_or_else(|| id(&headers), |r| id(&r.headers));
+                let refused = all.iter().filter(|r| r.answered == 500).count();
+                let status = if id(&headers) == first && refused < failures {
+                    500
+                } else {
+                    200
+                };
                 all.push(Received {
                     headers,
                     body,
@@ -382,4 +432,24 @@ pub fn sha256_hex(data: &[u8]) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// A shorter EDF+ made from the shared 1 h Holter: the header with a new record count and
+/// the first `records` data records.
+pub fn edf_prefix(src: &[u8], records: usize) -> Vec<u8> {
+    let num = |r: std::ops::Range<usize>| -> usize {
+        std::str::from_utf8(&src[r])
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    let header = num(184..192);
+    let ns = num(252..256);
+    let per_record: usize = (0..ns)
+        .map(|i| num(256 + ns * 216 + i * 8..256 + ns * 216 + i * 8 + 8))
+        .sum();
+    let mut out = src[..header + records * per_record * 2].to_vec();
+    out[236..244].copy_from_slice(format!("{records:<8}").as_bytes());
+    out
 }

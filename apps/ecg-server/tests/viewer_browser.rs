@@ -1,0 +1,464 @@
+//! The review viewer in a real browser: Debian's `chromium` driven by npm's
+//! `playwright-core` (`tests/browser/viewer_e2e.mjs`) against the real server binary on
+//! loopback. Needs `node`, `/usr/bin/chromium` (or `$CHROMIUM`) and
+//! `npm ci --prefix apps/ecg-server/tests/browser`; a missing one fails the test with the
+//! command that installs it. Screenshots and the downloaded PDF are kept under
+//! `target/tmp/viewer-e2e-*`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::*;
+use serde_json::{Value, json};
+
+const BROWSER_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser");
+
+/// Checks the browser tooling; panics with the install command when something is missing.
+fn browser_tools() -> (PathBuf, PathBuf) {
+    let node = std::env::var_os("NODE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("node"));
+    let ok = Command::new(&node)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok,
+        "node is missing: install Debian's nodejs and npm (apt-get install nodejs npm)"
+    );
+    let chromium = std::env::var_os("CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    assert!(
+        chromium.is_file(),
+        "{} is missing: apt-get install chromium (or set CHROMIUM)",
+        chromium.display()
+    );
+    let pw = Path::new(BROWSER_DIR).join("node_modules/playwright-core/package.json");
+    assert!(
+        pw.is_file(),
+        "playwright-core is missing: npm ci --prefix apps/ecg-server/tests/browser"
+    );
+    (node, chromium)
+}
+
+fn run_node(node: &Path, chromium: &Path, envs: &[(&str, String)]) -> Value {
+    let mut cmd = Command::new(node);
+    cmd.arg("viewer_e2e.mjs")
+        .current_dir(BROWSER_DIR)
+        .env("CHROMIUM", chromium);
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let started = Instant::now();
+    let out = cmd.output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "the browser script failed after {:?}\nstdout:\n{stdout}\nstderr:\n{stderr}",
+        started.elapsed()
+    );
+    let line = stdout
+        .lines()
+        .rev()
+        .find(|l| l.starts_with('{'))
+        .unwrap_or_else(|| panic!("no JSON from the browser script:\n{stdout}\n{stderr}"));
+    let v: Value = serde_json::from_str(line).unwrap();
+    eprintln!("browser script: {:?}\n{v:#}", started.elapsed());
+    assert_eq!(v["page_errors"], json!([]), "errors in the page: {v:#}");
+    v
+}
+
+fn create_task(s: &Server, key: &str, upload: &str, kind: &str) -> String {
+    let r = s.post_json(
+        key,
+        "/api/v1/tasks",
+        &json!({"upload_id": upload, "kind": kind,
+                "metadata": {"patient": {"id": "P-7", "name": "Doe^Jane"}, "report": {"language": "en"}}}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text());
+    r.json()["task_id"].as_str().unwrap().to_owned()
+}
+
+fn stat_number(v: &Value) -> i64 {
+    v.as_str().unwrap().trim().parse().unwrap()
+}
+
+#[test]
+fn review_in_the_browser_edit_approve_pdf_and_read_only_share() {
+    let (node, chromium) = browser_tools();
+    let dir = tempfile::tempdir().unwrap();
+    let key = create_key(dir.path(), "clinic-a");
+    let s = Server::start(dir.path(), &[]);
+
+    // a 5-minute Holter (long-term) and a resting 12-lead SCP record
+    let holter = edf_prefix(
+        &std::fs::read(shared("edf/holter_3ch_1h.edf")).unwrap(),
+        300,
+    );
+    let up = s.upload_file(&key, "holter5min.edf", &holter);
+    let task = create_task(&s, &key, up["upload_id"].as_str().unwrap(), "long_term");
+    let scp = std::fs::read(shared("scp/gen_s0010_12lead_500Hz_10s_v20_huff_d1.scp")).unwrap();
+    let up2 = s.upload_file(&key, "rest.scp", &scp);
+    let resting = create_task(&s, &key, up2["upload_id"].as_str().unwrap(), "resting");
+    for t in [&task, &resting] {
+        let v = s.wait_task(&key, t, Duration::from_secs(180), &|st| {
+            st != "queued" && st != "processing"
+        });
+        assert_eq!(v["status"], "review", "{v}");
+    }
+    let before = s
+        .get(Some(&key), &format!("/api/v1/tasks/{task}/result"))
+        .json();
+    let beats_before = before["analysis"]["records"][0]["beats"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert!(beats_before.len() > 200, "{}", beats_before.len());
+
+    // viewer tokens (the API key never reaches the browser) and a share link
+    let vt = s.post_json(
+        &key,
+        &format!("/api/v1/tasks/{task}/viewer-token"),
+        &json!({"reviewer": "Dr. Viewer"}),
+    );
+    assert_eq!(vt.status, 201, "{}", vt.text());
+    let viewer_url = vt.json()["url"].as_str().unwrap().to_owned();
+    assert!(viewer_url.contains(&format!("/viewer/tasks/{task}#token=vt_")));
+    let rt = s.post_json(
+        &key,
+        &format!("/api/v1/tasks/{resting}/viewer-token"),
+        &json!({}),
+    );
+    let resting_url = rt.json()["url"].as_str().unwrap().to_owned();
+    let share = s.post_json(
+        &key,
+        &format!("/api/v1/tasks/{task}/share-links"),
+        &json!({}),
+    );
+    let share_token = share.json()["token"].as_str().unwrap().to_owned();
+
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "viewer-e2e-{}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis()
+    ));
+    let conclusion = "Reviewed: sinus rhythm with one ventricular ectopic beat.";
+    let r = run_node(
+        &node,
+        &chromium,
+        &[
+            ("VIEWER_URL", viewer_url),
+            ("SHARE_URL", s.url(&format!("/share/{share_token}"))),
+            ("SHARE_TOKEN", share_token.clone()),
+            ("TASK_ID", task.clone()),
+            ("RESTING_URL", resting_url),
+            ("OUT_DIR", out.display().to_string()),
+            ("CONCLUSION", conclusion.into()),
+            ("REVIEWER", "Dr. Viewer Test".into()),
+        ],
+    );
+
+    // the token left the address bar for sessionStorage
+    assert!(!r["url_after_open"].as_str().unwrap().contains("token"));
+    assert_eq!(r["stored_token"], "vt_");
+    let n_before = stat_number(&r["beats_before"]);
+    assert_eq!(n_before, beats_before.len() as i64);
+    assert_eq!(
+        stat_number(&r["v_after"]),
+        stat_number(&r["v_before"]) + 1,
+        "{r:#}"
+    );
+    assert_eq!(stat_number(&r["beats_after_delete"]), n_before - 1);
+    assert_eq!(stat_number(&r["beats_after_undo"]), n_before);
+    assert_eq!(stat_number(&r["beats_after_redo"]), n_before - 1);
+    assert_eq!(r["status_after_approve"], "status: completed");
+    assert_eq!(r["edit_controls_after_approve"], false);
+
+    // the stored result has the edits, made by the token's reviewer, in the audit trail
+    let fin = s
+        .get(Some(&key), &format!("/api/v1/tasks/{task}/result"))
+        .json();
+    let beats = fin["analysis"]["records"][0]["beats"].as_array().unwrap();
+    assert_eq!(beats.len(), beats_before.len() - 1);
+    assert_eq!(fin["total_beats"], beats.len());
+    let relabelled = r["relabelled_sample"].as_i64().unwrap();
+    let deleted = r["deleted_sample"].as_i64().unwrap();
+    let b = beats
+        .iter()
+        .find(|b| b["sample"] == relabelled)
+        .expect("relabelled beat");
+    assert_eq!(b["class"], "V");
+    assert!(beats.iter().all(|b| b["sample"] != deleted));
+    assert_eq!(fin["review"]["conclusion"], conclusion);
+    let v_count = fin["analysis"]["records"][0]["summary"]["class_counts"][2]
+        .as_u64()
+        .unwrap();
+    assert_eq!(v_count as i64, stat_number(&r["v_after"]));
+    let revs = s
+        .get(
+            Some(&key),
+            &format!("/api/v1/tasks/{task}/result/revisions"),
+        )
+        .json();
+    let actions: Vec<&str> = revs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "analysis", "edit", "edit", "undo", "redo", "edit", "edit", "approve"
+        ]
+    );
+    assert!(
+        revs[1]["actor"]
+            .as_str()
+            .unwrap()
+            .starts_with("Dr. Viewer (clinic-a, key ecgk_"),
+        "{}",
+        revs[1]["actor"]
+    );
+    assert!(
+        revs[7]["actor"]
+            .as_str()
+            .unwrap()
+            .starts_with("Dr. Viewer Test")
+    );
+
+    // the final PDF shows the edits
+    let pdf = r["pdf"].as_str().unwrap();
+    let text = Command::new("pdftotext")
+        .args(["-layout", pdf, "-"])
+        .output()
+        .expect("pdftotext (poppler-utils) is missing");
+    assert!(text.status.success());
+    let text = String::from_utf8_lossy(&text.stdout).into_owned();
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains(conclusion),
+        "conclusion not in the PDF:\n{text}"
+    );
+    assert!(flat.contains("Dr. Viewer Test"), "approver not in the PDF");
+    let total = format!("Total beats {}", beats.len());
+    assert!(
+        flat.contains(&total),
+        "edited beat total ({total}) not in the PDF:\n{text}"
+    );
+    let v_line = format!("Ventricular (V) {v_count} (");
+    assert!(flat.contains(&v_line), "{v_line} not in the PDF:\n{text}");
+
+    // share link: everything shown, nothing editable, the API refuses edits
+    assert!(r["share_mode"].as_str().unwrap().contains("read-only"));
+    assert_eq!(r["share_beats"], r["beats_after_redo"]);
+    assert_eq!(r["share_v"], r["v_after"]);
+    assert_eq!(r["share_conclusion"], conclusion);
+    assert_eq!(r["share_visible_edit_controls"], json!([]));
+    assert_eq!(r["share_non_get_requests"], json!([]));
+    assert_eq!(r["share_beats_after_keys"], r["share_beats"]);
+    let st = &r["share_api_status"];
+    assert!(
+        st["shared_edits"] == 404 || st["shared_edits"] == 405,
+        "{st}"
+    );
+    assert_eq!(st["token_as_bearer"], 401, "{st}");
+    assert_eq!(st["patch_without_key"], 401, "{st}");
+    let after = s
+        .get(Some(&key), &format!("/api/v1/tasks/{task}/result"))
+        .json();
+    assert_eq!(after["review"]["conclusion"], conclusion);
+
+    // resting 12-lead layout
+    assert_eq!(r["resting_layout_visible"], true);
+    assert_eq!(r["resting_leads"].as_array().unwrap().len(), 12, "{r:#}");
+    for shot in [
+        "01-opened.png",
+        "02-edited.png",
+        "03-approved.png",
+        "04-share.png",
+        "05-resting-3x4.png",
+    ] {
+        assert!(out.join(shot).is_file(), "screenshot {shot} missing");
+    }
+    eprintln!("screenshots and PDF: {}", out.display());
+}
+
+/// Samples of the 1 h Holter, repeated: a 7-day lead without a 7-day buffer.
+#[derive(Debug)]
+struct Repeat {
+    hour: Vec<i32>,
+    len: usize,
+}
+
+impl ecg_core::SampleSource for Repeat {
+    fn len(&self) -> usize {
+        self.len
+    }
+    fn read(&self, start: usize, out: &mut [i32]) -> ecg_core::Result<()> {
+        let n = self.hour.len();
+        for (k, o) in out.iter_mut().enumerate() {
+            *o = self.hour[(start + k) % n];
+        }
+        Ok(())
+    }
+}
+
+/// Writes a 7-day, 2-lead, 256 Hz EDF+ (the shared 1 h Holter repeated) with ecg-edf.
+fn write_week(path: &Path) {
+    let data = std::fs::read(shared("edf/holter_3ch_1h.edf")).unwrap();
+    let hour = ecg_edf::decode(
+        "holter.edf",
+        ecg_core::SharedBytes::from_vec(data),
+        &ecg_core::DecodeOptions::default(),
+    )
+    .unwrap();
+    let mut week = ecg_core::Record::new("week", "edf");
+    week.personal = hour.personal.clone();
+    for sig in hour.signals.iter().take(2) {
+        let len = sig.len() * 24 * 7;
+        let src = Repeat {
+            hour: sig.samples.to_vec().unwrap(),
+            len,
+        };
+        let mut s = ecg_core::Signal::new(
+            sig.label.clone(),
+            sig.fs,
+            sig.unit.clone(),
+            ecg_core::Samples::from_source(std::sync::Arc::new(src)),
+        );
+        s.scale = sig.scale;
+        week.signals.push(s);
+    }
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    ecg_edf::write_edf_plus(&week, &mut out).unwrap();
+    std::io::Write::flush(&mut out).unwrap();
+}
+
+/// Uploads a large file in 32 MiB chunks; returns the complete upload.
+fn upload_chunked(s: &Server, key: &str, path: &Path) -> Value {
+    let data = std::fs::read(path).unwrap();
+    let created = s.post_json(
+        key,
+        "/api/v1/uploads",
+        &json!({"file_name": "week.edf", "size": data.len(), "sha256": sha256_hex(&data)}),
+    );
+    assert_eq!(created.status, 201, "{}", created.text());
+    let id = created.json()["upload_id"].as_str().unwrap().to_owned();
+    for off in (0..data.len()).step_by(32 << 20) {
+        let bytes = &data[off..(off + (32 << 20)).min(data.len())];
+        let r = s.put_bytes(
+            Some(key),
+            &format!("/api/v1/uploads/{id}/chunks/{off}"),
+            bytes,
+            &[],
+        );
+        assert_eq!(r.status, 201, "{}", r.text());
+    }
+    let done = s.post_json(key, &format!("/api/v1/uploads/{id}/complete"), &json!({}));
+    assert_eq!(done.status, 200, "{}", done.text());
+    done.json()
+}
+
+/// Time to first render of a 7-day record in the viewer (the figure in docs/BENCHMARKS.md,
+/// section Viewer): `cargo test --release -p ecg-server --test viewer_browser -- --ignored
+/// --nocapture`.
+#[test]
+#[ignore = "writes, uploads and analyses a 7-day EDF+ (~620 MB); run with --release -- --ignored"]
+fn seven_day_record_first_render() {
+    let (node, chromium) = browser_tools();
+    let dir = tempfile::tempdir().unwrap();
+    let key = create_key(dir.path(), "bench");
+    let s = Server::start(dir.path(), &[]);
+    let edf = dir.path().join("week.edf");
+    let t = Instant::now();
+    write_week(&edf);
+    eprintln!(
+        "wrote {} bytes in {:?}",
+        std::fs::metadata(&edf).unwrap().len(),
+        t.elapsed()
+    );
+    let t = Instant::now();
+    let up = upload_chunked(&s, &key, &edf);
+    eprintln!("uploaded and decoded in {:?}", t.elapsed());
+    std::fs::remove_file(&edf).unwrap();
+    assert_eq!(up["records"][0]["duration_s"], 7.0 * 86_400.0);
+    let t = Instant::now();
+    let task = create_task(&s, &key, up["upload_id"].as_str().unwrap(), "long_term");
+    let v = s.wait_task(&key, &task, Duration::from_secs(1800), &|st| {
+        st != "queued" && st != "processing"
+    });
+    assert_eq!(v["status"], "review", "{v}");
+    eprintln!("analysed in {:?}", t.elapsed());
+
+    // server side, cold then warm: overview, a 10 s window of both leads, its beats
+    let s2 = {
+        drop(s);
+        Server::start(dir.path(), &[])
+    };
+    let mut timings = Vec::new();
+    for round in ["cold", "warm"] {
+        let t = Instant::now();
+        let ov = s2.get(Some(&key), &format!("/api/v1/tasks/{task}/overview"));
+        let t_ov = t.elapsed();
+        assert_eq!(ov.status, 200);
+        let t = Instant::now();
+        let w = s2.get(
+            Some(&key),
+            &format!("/api/v1/tasks/{task}/signal?start=345600&end=345645&max_points=4000"),
+        );
+        let t_sig = t.elapsed();
+        assert_eq!(w.status, 200);
+        let t = Instant::now();
+        let b = s2.get(
+            Some(&key),
+            &format!("/api/v1/tasks/{task}/beats?start=345600&end=345645"),
+        );
+        let t_beats = t.elapsed();
+        assert_eq!(b.status, 200);
+        eprintln!(
+            "{round}: overview {t_ov:?} ({} bytes, {} beats), signal {t_sig:?} ({} bytes), beats {t_beats:?}",
+            ov.body.len(),
+            ov.json()["total_beats"],
+            w.body.len()
+        );
+        timings.push((t_ov, t_sig, t_beats));
+    }
+    // the browser, on a fresh server process (cold caches)
+    drop(s2);
+    let s3 = Server::start(dir.path(), &[]);
+    let vt = s3.post_json(
+        &key,
+        &format!("/api/v1/tasks/{task}/viewer-token"),
+        &json!({}),
+    );
+    let url = vt.json()["url"].as_str().unwrap().to_owned();
+    let r = run_node(
+        &node,
+        &chromium,
+        &[
+            ("BENCH_URL", url),
+            (
+                "OUT_DIR",
+                Path::new(env!("CARGO_TARGET_TMPDIR"))
+                    .join("viewer-bench")
+                    .display()
+                    .to_string(),
+            ),
+        ],
+    );
+    let first = r["bench"]["first_render_ms"].as_f64().unwrap();
+    eprintln!(
+        "7-day record: first render {first:.0} ms after navigation (page load {} ms), jump {} ms",
+        r["bench"]["wall_ms"], r["bench"]["jump_ms"]
+    );
+    assert!(first < 2000.0, "first render took {first} ms");
+}
