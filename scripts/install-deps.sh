@@ -6,6 +6,7 @@ packages=(
     pkg-config libarchive-dev   # compress-tools (libarchive) for ecg-archive
     zstd lz4 zip unzip p7zip-full bzip2 xz-utils libarchive-tools  # archive fixtures in tests
     poppler-utils qpdf          # PDF checks in report tests
+    fonts-droid-fallback        # CJK glyphs for ecg-report (run time and tests)
 )
 missing=()
 for p in "${packages[@]}"; do
