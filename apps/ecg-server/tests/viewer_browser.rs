@@ -19,29 +19,55 @@ const BROWSER_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser");
 
 /// Checks the browser tooling; panics with the install command when something is missing.
 fn browser_tools() -> (PathBuf, PathBuf) {
+    const INSTALL: &str = "run scripts/install-deps.sh (apt-get install chromium nodejs npm, then \
+                           npm ci --prefix apps/ecg-server/tests/browser)";
     let node = std::env::var_os("NODE")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("node"));
-    let ok = Command::new(&node)
+    let version = Command::new(&node)
         .arg("--version")
         .output()
-        .is_ok_and(|o| o.status.success());
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_else(|| panic!("node ({}) is missing: {INSTALL}", node.display()));
+    let major: u32 = version
+        .trim_start_matches('v')
+        .split('.')
+        .next()
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(0);
     assert!(
-        ok,
-        "node is missing: install Debian's nodejs and npm (apt-get install nodejs npm)"
+        major >= 18,
+        "node {version} is too old for playwright-core (needs 18 or newer): {INSTALL}"
     );
     let chromium = std::env::var_os("CHROMIUM")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
     assert!(
         chromium.is_file(),
-        "{} is missing: apt-get install chromium (or set CHROMIUM)",
+        "{} is missing (or set CHROMIUM): {INSTALL}",
         chromium.display()
     );
-    let pw = Path::new(BROWSER_DIR).join("node_modules/playwright-core/package.json");
+    let lock: Value = serde_json::from_slice(
+        &std::fs::read(Path::new(BROWSER_DIR).join("package-lock.json")).unwrap(),
+    )
+    .unwrap();
+    let locked = &lock["packages"]["node_modules/playwright-core"]["version"];
+    let installed =
+        std::fs::read(Path::new(BROWSER_DIR).join("node_modules/playwright-core/package.json"))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+            .map(|v| v["version"].clone());
+    assert_eq!(
+        installed.as_ref(),
+        Some(locked),
+        "playwright-core {locked} (package-lock.json) is not installed: {INSTALL}"
+    );
+    let pdftotext = Command::new("pdftotext").arg("-v").output();
     assert!(
-        pw.is_file(),
-        "playwright-core is missing: npm ci --prefix apps/ecg-server/tests/browser"
+        pdftotext.is_ok_and(|o| o.status.success()),
+        "pdftotext is missing: apt-get install poppler-utils (scripts/install-deps.sh)"
     );
     (node, chromium)
 }
