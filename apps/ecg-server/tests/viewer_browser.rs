@@ -205,6 +205,68 @@ fn review_in_the_browser_edit_approve_pdf_and_read_only_share() {
     assert_eq!(stat_number(&r["beats_after_delete"]), n_before - 1);
     assert_eq!(stat_number(&r["beats_after_undo"]), n_before);
     assert_eq!(stat_number(&r["beats_after_redo"]), n_before - 1);
+    // lead selection, true scale, overview jump, event navigation
+    let shown = r["leads_shown"].as_array().unwrap();
+    assert_eq!(shown.len(), 3, "{r:#}");
+    let fewer = r["leads_after_uncheck"].as_array().unwrap();
+    assert_eq!(fewer.len(), 2);
+    assert!(!fewer.contains(&shown[1]), "{r:#}");
+    assert!(
+        r["ecg_height_fewer"].as_f64().unwrap() < r["ecg_height_all"].as_f64().unwrap() - 50.0,
+        "{r:#}"
+    );
+    let sc = &r["scale"];
+    assert_eq!(
+        (sc["speed"].as_f64(), sc["gain"].as_f64()),
+        (Some(25.0), Some(10.0))
+    );
+    assert!((sc["mm_px"].as_f64().unwrap() - 96.0 / 25.4).abs() < 1e-9);
+    // the seconds shown fill the trace at 25 mm/s (to the 0.01 s of the time labels)
+    let px_per_s = 25.0 * 96.0 / 25.4;
+    let shown_s = sc["seconds_shown"].as_f64().unwrap();
+    let trace_s = sc["trace_px"].as_f64().unwrap() / px_per_s;
+    assert!((shown_s - trace_s).abs() < 0.02, "{sc}");
+    let jump = &r["overview_jump"];
+    let cursor = jump["cursor"].as_f64().unwrap();
+    assert!((cursor - 150.0).abs() < 2.0, "{jump}");
+    let t0 = jump["t0"].as_f64().unwrap();
+    assert!((t0 - (150.0 - shown_s / 2.0)).abs() < 2.0, "{jump}");
+    let ev = &r["event_next"];
+    assert!(ev["index"].as_i64().unwrap() >= 0, "{ev}");
+    assert!(ev["label"].as_str().unwrap().len() > 5, "{ev}");
+    assert!(r["event_prev_index"].as_i64().unwrap() >= 0);
+    // → pans a quarter screen; - and + step the speed down and back up
+    let moved = r["pan_moved_s"].as_f64().unwrap();
+    assert!((moved - shown_s / 4.0).abs() < 0.05, "{moved}");
+    assert_eq!(r["speed_after_minus"], 10);
+    assert!(r["view_after_pan"].as_str().unwrap().contains("25 mm/s"));
+    // add a beat, then undo it
+    assert_eq!(stat_number(&r["beats_after_add"]), n_before);
+    assert_eq!(stat_number(&r["beats_after_add_undo"]), n_before - 1);
+    let added = r["added_sample"].as_i64().unwrap();
+    let add_at = r["add_at"].as_f64().unwrap();
+    let fs = r["beats_fs"].as_f64().unwrap();
+    assert!(
+        (added as f64 / fs - add_at).abs() < 0.01,
+        "{added} vs {add_at} s"
+    );
+    // relabel a whole template S, then undo
+    let tpl = &r["template_after"];
+    assert_eq!(tpl["class"], "S", "{r:#}");
+    assert_eq!(tpl["shown_classes"], json!(["S"]), "{r:#}");
+    assert!(stat_number(&r["s_after_template"]) >= stat_number(&r["s_before_template"]));
+    if r["template"]["class"] != "S" {
+        assert!(stat_number(&r["s_after_template"]) > stat_number(&r["s_before_template"]));
+    }
+    assert_eq!(r["s_after_template_undo"], r["s_before_template"]);
+    // an AF episode 10-40 s of 300 s: 10 % burden, then undo
+    assert_eq!(r["af_burden_after_episode"], "10.0 %", "{r:#}");
+    assert_eq!(
+        r["episodes_listed"],
+        json!(["atrial fibrillation 0:10.00 – 0:40.00"])
+    );
+    assert_eq!(r["af_burden_after_undo"], "0.0 %");
+
     assert_eq!(r["status_after_approve"], "status: completed");
     assert_eq!(r["edit_controls_after_approve"], false);
 
@@ -243,7 +305,8 @@ fn review_in_the_browser_edit_approve_pdf_and_read_only_share() {
     assert_eq!(
         actions,
         [
-            "analysis", "edit", "edit", "undo", "redo", "edit", "edit", "approve"
+            "analysis", "edit", "edit", "undo", "redo", "edit", "undo", "edit", "undo", "edit",
+            "undo", "edit", "edit", "approve"
         ]
     );
     assert!(
@@ -255,7 +318,7 @@ fn review_in_the_browser_edit_approve_pdf_and_read_only_share() {
         revs[1]["actor"]
     );
     assert!(
-        revs[7]["actor"]
+        revs[13]["actor"]
             .as_str()
             .unwrap()
             .starts_with("Dr. Viewer Test")
@@ -306,12 +369,25 @@ fn review_in_the_browser_edit_approve_pdf_and_read_only_share() {
     // resting 12-lead layout
     assert_eq!(r["resting_layout_visible"], true);
     assert_eq!(r["resting_leads"].as_array().unwrap().len(), 12, "{r:#}");
+    // rows of 10 mm/mV: 3x4+1 has 4, 6x2 has 6, 12x1 has 12 (a row is 26 mm at 10 mm/mV)
+    let h = &r["resting_layout_heights"];
+    let row_px = 26.0 * 96.0 / 25.4;
+    let rows = |k: &str| h[k].as_f64().unwrap() / row_px;
+    assert!(
+        (rows("6x2") - rows("3x4+1") - 2.0).abs() < 0.1,
+        "{h} (rows {} and {})",
+        rows("6x2"),
+        rows("3x4+1")
+    );
+    assert!((rows("12x1") - rows("6x2") - 6.0).abs() < 0.1, "{h}");
     for shot in [
         "01-opened.png",
         "02-edited.png",
         "03-approved.png",
         "04-share.png",
         "05-resting-3x4.png",
+        "06-resting-6x2.png",
+        "06-resting-12x1.png",
     ] {
         assert!(out.join(shot).is_file(), "screenshot {shot} missing");
     }

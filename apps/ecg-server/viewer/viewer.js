@@ -377,6 +377,7 @@ function draw() {
       drawCalibration(ctx, 2 * mm, yBase + 0.5 * S.gain * mm);
     });
   }
+  $('cursor-time').textContent = S.cursor != null ? `cursor ${fmtTime(S.cursor)}` : '';
   $('view-time').textContent = `${fmtTime(ta)} – ${fmtTime(Math.min(tb, S.duration))} of ${fmtTime(S.duration)} · ` +
     `${S.speed} mm/s · ${S.gain} mm/mV · 1 mm = ${mm.toFixed(2)} px`;
   S.renders++;
@@ -403,6 +404,19 @@ function drawOverview() {
     if (!col) continue;
     ctx.fillStyle = col.replace(/0\.1[58]\)/, '0.5)');
     ctx.fillRect(x(e.start / S.fs), cssH - 20, Math.max(2, x(e.end / S.fs) - x(e.start / S.fs)), 6);
+  }
+  // the event list's events as marks along the top; the current one larger
+  if (S.events && S.events.length) {
+    const mark = (e, r) => {
+      const px = x(Math.max(0, Math.min(S.duration, e.t)));
+      ctx.moveTo(px - r, 12); ctx.lineTo(px + r, 12); ctx.lineTo(px, 12 + 1.6 * r); ctx.closePath();
+    };
+    ctx.fillStyle = 'rgba(216,27,96,0.6)';
+    ctx.beginPath();
+    S.events.forEach((e, i) => { if (i !== S.eventIdx) mark(e, 3); });
+    ctx.fill();
+    const cur = S.events[S.eventIdx];
+    if (cur) { ctx.fillStyle = '#d81b60'; ctx.beginPath(); mark(cur, 5); ctx.fill(); }
   }
   // HR min-max band and mean
   ctx.fillStyle = 'rgba(38,50,56,0.15)';

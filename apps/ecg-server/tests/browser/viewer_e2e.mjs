@@ -104,12 +104,125 @@ try {
     await waitMessage(page, /redo done/);
     results.beats_after_redo = await stat(page, 'Beats');
 
+    // lead selection: hiding a lead removes its row (and the next window has one lead less)
+    const ecgHeight = () => page.$eval('#ecg', (c) => c.getBoundingClientRect().height);
+    results.leads_shown = await page.evaluate(() => window.ecgViewer.leads.slice());
+    results.ecg_height_all = await ecgHeight();
+    const boxes = await page.$$('#leads input[type=checkbox]');
+    await boxes[1].uncheck();
+    await page.waitForFunction((n) => window.ecgViewer.win && window.ecgViewer.win.leads.length === n - 1,
+      results.leads_shown.length);
+    results.leads_after_uncheck = await page.evaluate(() => window.ecgViewer.win.leads.map((l) => l.label));
+    results.ecg_height_fewer = await ecgHeight();
+    await boxes[1].check();
+    await page.waitForFunction((n) => window.ecgViewer.win && window.ecgViewer.win.leads.length === n,
+      results.leads_shown.length);
+
+    // the ECG grid at true scale: 1 mm = 96/25.4 CSS px, 25 mm/s, 10 mm/mV
+    results.scale = await page.evaluate(() => {
+      const S = window.ecgViewer, mm = 96 / 25.4 * S.zoom;
+      const w = document.getElementById('ecg').getBoundingClientRect().width;
+      const [a, b] = document.getElementById('view-time').textContent.split(' of ')[0].split(' – ');
+      const sec = (t) => t.split(':').reduce((acc, p) => acc * 60 + Number(p), 0);
+      return { speed: S.speed, gain: S.gain, trace_px: w - 14 * mm, seconds_shown: sec(b) - sec(a), mm_px: mm };
+    });
+
+    // overview: a click jumps there (and the window there is fetched)
+    const ov = await page.locator('#overview').boundingBox();
+    await page.mouse.click(ov.x + ov.width * 0.5, ov.y + ov.height / 2);
+    await page.waitForFunction(() => {
+      const S = window.ecgViewer;
+      return S.win && S.win.start <= S.t0 + 1e-6 && S.win.end >= S.t0 + 1 && S.t0 > 0;
+    });
+    results.overview_jump = await page.evaluate(() => ({ t0: window.ecgViewer.t0, cursor: window.ecgViewer.cursor, duration: window.ecgViewer.duration }));
+
+    // events: ] goes to the next event after the cursor and marks it in the list
+    await page.focus('#ecg');
+    await page.keyboard.press(']');
+    await page.waitForSelector('#events li.current');
+    results.event_next = await page.evaluate(() => {
+      const S = window.ecgViewer, e = S.events[S.eventIdx];
+      return { index: S.eventIdx, t: e.t, t0: S.t0, label: document.querySelector('#events li.current').textContent };
+    });
+    await page.keyboard.press('[');
+    results.event_prev_index = await page.evaluate(() => window.ecgViewer.eventIdx);
+    await page.keyboard.press('Home');
+
+    // add a beat: click the trace in the middle of a long RR interval (sets the cursor), A
+    await page.waitForFunction(() => {
+      const S = window.ecgViewer, b = S.beats;
+      return S.t0 === 0 && b && b.start <= S.t0 && b.end >= S.t0 + 8 && b.sample.length > 3;
+    });
+    const gap = await page.evaluate(() => {
+      const S = window.ecgViewer, b = S.beats, mm = 96 / 25.4 * S.zoom;
+      const r = document.getElementById('ecg').getBoundingClientRect();
+      for (let i = 1; i < b.sample.length; i++) {
+        const a = b.sample[i - 1] / b.fs, c = b.sample[i] / b.fs, t = (a + c) / 2;
+        if (c - a > 0.5 && t > S.t0 + 0.5 && t < S.t0 + 8) {
+          return { t, x: r.left + 14 * mm + (t - S.t0) * mm * S.speed, y: r.top + r.height / 2 };
+        }
+      }
+      return null;
+    });
+    results.add_at = gap && gap.t;
+    await page.mouse.click(gap.x, gap.y);
+    await page.keyboard.press('a');
+    results.add_message = await waitMessage(page, /beat added/);
+    results.beats_after_add = await stat(page, 'Beats');
+    await page.waitForFunction(() => document.getElementById('beat-info').dataset.sample &&
+      window.ecgViewer.beats && window.ecgViewer.beats.sample.includes(window.ecgViewer.selected));
+    results.added_sample = Number(await page.getAttribute('#beat-info', 'data-sample'));
+    results.beats_fs = await page.evaluate(() => window.ecgViewer.beats.fs);
+    await page.keyboard.press('Control+z');
+    await waitMessage(page, /undo done \(version 7\)/);
+    results.beats_after_add_undo = await stat(page, 'Beats');
+
+    // relabel a whole template: select a beat, Shift+S; every beat of its template becomes S
+    await page.waitForFunction(() => window.ecgViewer.beats !== null);
+    await page.keyboard.press('.');
+    await page.waitForFunction(() => document.getElementById('beat-info').dataset.sample);
+    const tpl = await page.evaluate(() => {
+      const S = window.ecgViewer, i = S.beats.sample.indexOf(S.selected), id = S.beats.template[i];
+      const t = S.ov.templates.find((x) => x.id === id);
+      return { id, count: t.count, class: t.class };
+    });
+    results.template = tpl;
+    results.s_before_template = await stat(page, 'S');
+    await page.keyboard.press('Shift+S');
+    results.template_message = await waitMessage(page, /template \d+ relabelled S/);
+    results.s_after_template = await stat(page, 'S');
+    await page.waitForFunction(() => window.ecgViewer.beats !== null);
+    results.template_after = await page.evaluate((id) => {
+      const S = window.ecgViewer, t = S.ov.templates.find((x) => x.id === id);
+      const shown = [...S.beats.class].filter((c, i) => S.beats.template[i] === id);
+      return { class: t.class, count: t.count, shown_classes: [...new Set(shown)] };
+    }, tpl.id);
+    await page.keyboard.press('Control+z');
+    await waitMessage(page, /undo done \(version 9\)/);
+    results.s_after_template_undo = await stat(page, 'S');
+
+    // an AF episode from the form: AF burden follows, then undo
+    await page.fill('#ep-start', '10');
+    await page.fill('#ep-end', '40');
+    await page.click('#ep-save');
+    results.episode_message = await waitMessage(page, /episode added/);
+    results.af_burden_after_episode = await stat(page, 'AF');
+    results.episodes_listed = await page.$$eval('#episodes li', (l) => l.map((x) => x.firstChild.textContent.trim()));
+    await page.screenshot({ path: path.join(out, '02a-episode.png') });
+    await page.click('#undo');
+    await waitMessage(page, /undo done \(version 11\)/);
+    results.af_burden_after_undo = await stat(page, 'AF');
+
     // pan and zoom keep drawing
-    const r0 = await page.evaluate(() => window.ecgViewer.renders);
-    await page.keyboard.press('ArrowRight');
-    await page.keyboard.press('-');
-    await page.keyboard.press('+');
-    await page.waitForFunction((r) => window.ecgViewer.renders > r + 1, r0);
+    // (one key at a time: redraws of the same animation frame are coalesced)
+    const t0BeforePan = await page.evaluate(() => window.ecgViewer.t0);
+    for (const key of ['ArrowRight', '-', '+']) {
+      const r0 = await page.evaluate(() => window.ecgViewer.renders);
+      await page.keyboard.press(key);
+      await page.waitForFunction((r) => window.ecgViewer.renders > r, r0);
+      if (key === 'ArrowRight') results.pan_moved_s = await page.evaluate((t) => window.ecgViewer.t0 - t, t0BeforePan);
+      if (key === '-') results.speed_after_minus = await page.evaluate(() => window.ecgViewer.speed);
+    }
     results.view_after_pan = await page.$eval('#view-time', (e) => e.textContent);
 
     // conclusion and statements
@@ -179,9 +292,15 @@ try {
       results.resting_leads = await rest.evaluate(() => window.ecgViewer.win.leads.map((l) => l.label));
       results.resting_canvas_height = await rest.$eval('#ecg', (c) => c.getBoundingClientRect().height);
       await rest.screenshot({ path: path.join(out, '05-resting-3x4.png') });
-      await rest.selectOption('#layout', '6x2');
-      await rest.waitForTimeout(300);
-      await rest.screenshot({ path: path.join(out, '06-resting-6x2.png') });
+      const heights = {};
+      for (const lay of ['6x2', '12x1', '3x4+1']) {
+        const r0 = await rest.evaluate(() => window.ecgViewer.renders);
+        await rest.selectOption('#layout', lay);
+        await rest.waitForFunction((r) => window.ecgViewer.renders > r, r0);
+        heights[lay] = await rest.$eval('#ecg', (c) => c.getBoundingClientRect().height);
+        if (lay !== '3x4+1') await rest.screenshot({ path: path.join(out, `06-resting-${lay}.png`) });
+      }
+      results.resting_layout_heights = heights;
     }
   }
 } finally {
