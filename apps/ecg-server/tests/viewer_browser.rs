@@ -352,6 +352,7 @@ fn review_in_the_browser_edit_approve_pdf_and_read_only_share() {
     assert_eq!(r["share_v"], r["v_after"]);
     assert_eq!(r["share_conclusion"], conclusion);
     assert_eq!(r["share_visible_edit_controls"], json!([]));
+    assert_eq!(r["share_text_read_only"], json!([true, true]));
     assert_eq!(r["share_non_get_requests"], json!([]));
     assert_eq!(r["share_beats_after_keys"], r["share_beats"]);
     let st = &r["share_api_status"];

@@ -413,7 +413,13 @@ function drawOverview() {
     };
     ctx.fillStyle = 'rgba(216,27,96,0.6)';
     ctx.beginPath();
-    S.events.forEach((e, i) => { if (i !== S.eventIdx) mark(e, 3); });
+    const taken = new Uint8Array(Math.ceil(cssW) + 1); // one mark per pixel column
+    S.events.forEach((e, i) => {
+      const col = Math.round(x(Math.max(0, Math.min(S.duration, e.t))));
+      if (i === S.eventIdx || taken[col]) return;
+      taken[col] = 1;
+      mark(e, 3);
+    });
     ctx.fill();
     const cur = S.events[S.eventIdx];
     if (cur) { ctx.fillStyle = '#d81b60'; ctx.beginPath(); mark(cur, 5); ctx.fill(); }
@@ -538,6 +544,8 @@ function renderSide() {
     (ov.approved_by ? ` · approved by ${ov.approved_by}` : '');
   $('status').textContent = `status: ${ov.task.status}`;
   document.body.classList.toggle('read-only', !editable());
+  $('statements').readOnly = !editable();
+  $('conclusion').readOnly = !editable();
   $('approve').hidden = !editable();
   showReport();
 }

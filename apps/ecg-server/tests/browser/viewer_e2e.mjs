@@ -257,6 +257,8 @@ try {
     results.share_beats = await stat(share, 'Beats');
     results.share_v = await stat(share, 'V');
     results.share_conclusion = await share.$eval('#conclusion', (e) => e.value);
+    results.share_text_read_only = await share.evaluate(() =>
+      ['statements', 'conclusion'].map((id) => document.getElementById(id).readOnly));
     results.share_visible_edit_controls = [];
     for (const sel of ['#approve', '#save-conclusion', '#save-statements', '#delete-beat', '#undo', '#ep-save']) {
       if (await share.isVisible(sel)) results.share_visible_edit_controls.push(sel);
