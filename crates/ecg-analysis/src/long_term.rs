@@ -254,7 +254,7 @@ pub fn fill(
         .iter()
         .filter(|e| is_af(e.kind))
         .map(|e| secs(e.end - e.start) / 60.0)
-        .sum();
+        .fold(0.0, |a, b| a + b); // an empty f64 sum is -0.0
 
     // hourly table
     let hour = (3600.0 * fs).round() as i64;
@@ -311,7 +311,7 @@ pub fn fill(
                 .iter()
                 .filter(|q| q.overall < QualitySegment::USABLE)
                 .map(|q| secs(overlap(q.start, q.end, a, b)) / 60.0)
-                .sum();
+                .fold(0.0, |a, b| a + b);
             row
         })
         .collect();

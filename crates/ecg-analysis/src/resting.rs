@@ -569,10 +569,13 @@ fn choose_window(a: &Analysis, cfg: &RestingConfig) -> (usize, usize) {
             break;
         }
         let end = start + len;
-        let quality = a
-            .quality
+        // quality segments are ordered and do not overlap: only those overlapping the
+        // window are visited (a week-long record has some 60,000 of them)
+        let first = a.quality.partition_point(|s| s.end <= start as i64);
+        let quality = a.quality[first..]
             .iter()
-            .filter(|s| s.end > start as i64 && s.start < end as i64)
+            .take_while(|s| s.start < end as i64)
+            .filter(|s| s.end > start as i64)
             .map(|s| s.overall)
             .fold(f32::INFINITY, f32::min);
         let lo = a.beats.partition_point(|b| b.sample < start as i64);

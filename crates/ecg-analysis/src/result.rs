@@ -126,7 +126,7 @@ pub struct Summary {
     /// Highest heart rate (bpm, over 8-beat windows), with its sample.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hr_max: Option<(f64, i64)>,
-    /// Atrial fibrillation/flutter burden: fraction of analysed time, 0..=1.
+    /// Atrial fibrillation/flutter burden: fraction of the recording's duration, 0..=1.
     pub af_burden: f64,
     /// Longest RR interval in seconds, with the sample of the beat ending it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
