@@ -156,15 +156,8 @@ pub fn analyze_with_progress(
         });
         r
     };
-    let chunks: Vec<ChunkResult> = if cfg.parallel {
-        (0..nchunks)
-            .into_par_iter()
-            .map(run)
-            .collect::<Result<_>>()?
-    } else {
-        (0..nchunks).map(run).collect::<Result<_>>()?
-    };
-    // merge
+    // merge, in chunk order; the chunks run in batches so that only a few chunks' results
+    // are alive at once (a week-long record has some 2,000 chunks)
     let dim = SHAPE_POINTS * leads.len().min(2);
     let mut feats: Vec<BeatFeatures> = Vec::new();
     let mut shapes: Vec<f32> = Vec::new();
@@ -172,42 +165,65 @@ pub fn analyze_with_progress(
     let mut spikes = Vec::new();
     let mut st_acc: BTreeMap<u64, StInterval> = BTreeMap::new();
     let refractory = (cfg.detector.refractory_s * fs) as i64;
-    for ch in chunks {
-        for iv in ch.st {
-            // an interval cut by a chunk boundary: keep the side with more beats
-            match st_acc.get(&iv.index) {
-                Some(old) if old.beats >= iv.beats => {}
-                _ => {
-                    st_acc.insert(iv.index, iv);
+    let batch = if cfg.parallel {
+        4 * rayon::current_num_threads().max(1)
+    } else {
+        1
+    };
+    let mut c0 = 0;
+    while c0 < nchunks {
+        let c1 = (c0 + batch).min(nchunks);
+        let chunks: Vec<ChunkResult> = if cfg.parallel {
+            (c0..c1).into_par_iter().map(run).collect::<Result<_>>()?
+        } else {
+            (c0..c1).map(run).collect::<Result<_>>()?
+        };
+        for ch in chunks {
+            for iv in ch.st {
+                // an interval cut by a chunk boundary: keep the side with more beats
+                match st_acc.get(&iv.index) {
+                    Some(old) if old.beats >= iv.beats => {}
+                    _ => {
+                        st_acc.insert(iv.index, iv);
+                    }
                 }
             }
-        }
-        for (k, f) in ch.feats.into_iter().enumerate() {
-            if let Some(last) = feats.last()
-                && f.sample - last.sample < refractory
-            {
-                // the same complex seen from both sides of a chunk boundary
-                if f.energy > last.energy {
-                    let len = feats.len() - 1;
-                    feats[len] = f;
-                    shapes.truncate(len * dim);
-                    shapes.extend_from_slice(&ch.shapes[k * dim..(k + 1) * dim]);
+            for (k, f) in ch.feats.into_iter().enumerate() {
+                if let Some(last) = feats.last()
+                    && f.sample - last.sample < refractory
+                {
+                    // the same complex seen from both sides of a chunk boundary
+                    if f.energy > last.energy {
+                        let len = feats.len() - 1;
+                        feats[len] = f;
+                        shapes.truncate(len * dim);
+                        shapes.extend_from_slice(&ch.shapes[k * dim..(k + 1) * dim]);
+                    }
+                    continue;
                 }
-                continue;
+                feats.push(f);
+                shapes.extend_from_slice(&ch.shapes[k * dim..(k + 1) * dim]);
             }
-            feats.push(f);
-            shapes.extend_from_slice(&ch.shapes[k * dim..(k + 1) * dim]);
-        }
-        for (s, (v, c)) in ch.segments {
-            let e = seg_acc
-                .entry(s)
-                .or_insert_with(|| (vec![0.0; leads.len()], 0));
-            for (a, b) in e.0.iter_mut().zip(&v) {
-                *a += b;
+            for (s, (v, c)) in ch.segments {
+                let e = seg_acc
+                    .entry(s)
+                    .or_insert_with(|| (vec![0.0; leads.len()], 0));
+                for (a, b) in e.0.iter_mut().zip(&v) {
+                    *a += b;
+                }
+                e.1 += c;
             }
-            e.1 += c;
+            spikes.extend(ch.spikes);
         }
-        spikes.extend(ch.spikes);
+        if c0 == 0 && c1 < nchunks && c1 * chunk > 0 {
+            // reserve for the whole record at the first batch's beat rate (plus 10%), so
+            // that the per-beat arrays do not grow by doubling (up to 2x their size)
+            let per_sample = feats.len() as f64 / (c1 * chunk) as f64;
+            let expected = (1.1 * per_sample * n as f64) as usize;
+            feats.reserve(expected.saturating_sub(feats.len()));
+            shapes.reserve((expected * dim).saturating_sub(shapes.len()));
+        }
+        c0 = c1;
     }
     let quality: Vec<QualitySegment> = seg_acc
         .into_iter()
@@ -626,7 +642,8 @@ mod tests {
     #[test]
     fn parallel_equals_sequential_across_chunk_boundaries() {
         let fs = 250.0;
-        let (rec, truth) = record(fs, 200.0);
+        // 14 chunks: more than one batch of chunks on machines with up to 3 threads
+        let (rec, truth) = record(fs, 400.0);
         let cfg = Config {
             chunk_s: 30.0,
             overlap_s: 8.0,
@@ -677,7 +694,7 @@ mod tests {
         let s2: Vec<i64> = par.beats.iter().map(|b| b.sample).collect();
         assert_eq!(s1, s2);
         assert_eq!(par.leads, vec!["I", "II"]);
-        assert_eq!(par.quality.len(), 20);
+        assert_eq!(par.quality.len(), 40);
         assert!(par.quality.iter().all(|q| q.overall > 0.5));
         let ann = par.to_annotations("ecg");
         assert_eq!(ann.annotations.len(), par.beats.len());
