@@ -367,3 +367,21 @@ fn scp_resting_measurements_near_the_devices_own() {
     }
     assert!(compared >= 25, "{compared}");
 }
+
+/// The null rules of docs/CLI.md on a recording without detectable beats (EDFlib's test
+/// generator: sine, square and ramp signals): `summary` is present with zero counts and
+/// `null` rates, `measurements` is `null`.
+#[test]
+fn analyze_json_without_beats_has_summary_and_null_measurements() {
+    let v = analyze_json(&shared("edf/test_generator.edf"));
+    assert!(v["measurements"].is_null(), "{}", v["measurements"]);
+    let s = &v["summary"];
+    assert_eq!(num(s, "total_beats"), 0.0);
+    for key in ["hr_min_bpm", "hr_mean_bpm", "hr_max_bpm"] {
+        assert!(s[key].is_null(), "{key}: {}", s[key]);
+    }
+    for key in ["ve_beats", "sve_beats", "pauses", "af_burden_percent"] {
+        assert_eq!(num(s, key), 0.0, "{key}");
+    }
+    assert!(num(s, "recording_duration_s") > 0.0);
+}
