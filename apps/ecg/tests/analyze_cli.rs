@@ -257,11 +257,11 @@ fn analyze_json_resting_measurements_of_s0010() {
     assert!((140.0..=190.0).contains(&pr), "PR {pr}");
     let qrs = num(m, "qrs_ms");
     assert!((120.0..=150.0).contains(&qrs), "QRS {qrs}");
-    // QT: the T end of this record is placed too late (docs/ACCURACY.md: the V2 median
-    // beat's T wave runs into the next P wave; I, III, aVL, V3 and V4 alone end 70-80 ms
-    // earlier), so only a loose range is asserted here
+    // QT: the T waves of II, aVF, V2, V5 and V6 run into the next P wave (their trapezium
+    // ends lie 90-120 ms later); the robust global T end keeps the settled leads (I, III,
+    // aVL, V3, V4: QT about 445-455 ms, NeuroKit2's 419 ms in I; docs/ACCURACY.md)
     let qt = num(m, "qt_ms");
-    assert!((420.0..=600.0).contains(&qt), "QT {qt}");
+    assert!((420.0..=480.0).contains(&qt), "QT {qt}");
     let rr = 60.0 / hr;
     assert!((num(m, "qtc_bazett_ms") - qt / rr.sqrt()).abs() < 1.0);
     assert!((num(m, "qtc_fridericia_ms") - qt / rr.cbrt()).abs() < 1.0);
@@ -285,10 +285,15 @@ fn analyze_json_resting_measurements_of_s0010() {
     assert_eq!(num(&v["summary"], "total_beats"), 52.0);
 
     // the same record's first 10 s written as SCP-ECG (500 Hz, Huffman, first
-    // differences) measures the same within a few ms
+    // differences) measures the same within a few ms (QT within 15 ms: 10 s of beats)
     let scp = analyze_json(&shared("scp/gen_s0010_12lead_500Hz_10s_v20_huff_d1.scp"));
     let ms = &scp["measurements"];
-    for (key, tol) in [("heart_rate_bpm", 1.5), ("pr_ms", 6.0), ("qrs_ms", 6.0)] {
+    for (key, tol) in [
+        ("heart_rate_bpm", 1.5),
+        ("pr_ms", 6.0),
+        ("qrs_ms", 6.0),
+        ("qt_ms", 15.0),
+    ] {
         assert!(
             (num(ms, key) - num(m, key)).abs() <= tol,
             "{key}: SCP {} vs WFDB {}",

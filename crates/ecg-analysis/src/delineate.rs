@@ -17,8 +17,20 @@
 //!   found with the trapezium-area method of Vázquez-Seisdedos et al. (BioMedical Engineering
 //!   OnLine 2011, 10:43): from the point of steepest descent after the peak `xm` and a
 //!   reference point `xr` = `xm` + [`DelineatorConfig::t_reference_s`], the end is the
-//!   `xi` in `[xm, xr]` maximising the area `|(y(xm) - y(xi)) (2 xr - xi - xm)| / 2`. The
-//!   lead with the largest T wave gives the global T peak and end.
+//!   `xi` in `[xm, xr]` maximising the area `|(y(xm) - y(xi)) (2 xr - xi - xm)| / 2`.
+//! - **Global T end** across leads. A lead's T end is *settled* when it lies within
+//!   [`DelineatorConfig::t_settled_fraction`] of its trapezium window `[xm, xr]`: an end at
+//!   or near `xr` means the signal had not come back to a plateau within the reference
+//!   distance, typically a T wave running into the next beat's P wave (PTB s0010_re: in II,
+//!   aVF, V2, V5 and V6 the ends lie at 80-100% of the window and 90-120 ms after those of
+//!   I, III, aVL, V3 and V4, at 26-40%). With at least [`DelineatorConfig::t_global_min_leads`]
+//!   settled leads (T wave at least [`DelineatorConfig::t_min_mv`]), the global T end is the
+//!   median of the settled ends of the leads whose T wave is at least
+//!   [`DelineatorConfig::t_lead_fraction`] of the largest settled one (the ends of small T
+//!   waves are unreliable); the global T peak and [`Waves::t_lead`] come from that largest
+//!   settled lead. With fewer settled leads (one- and two-lead recordings, or no settled
+//!   lead), the lead with the largest T wave gives the global T peak and end, as CSE-style
+//!   programs without a consistent lead cluster do.
 //! - **P wave** (same smoothed copy): the largest deviation from the chord over the window
 //!   `[QRS onset - min(300 ms, RR/2), QRS onset - 20 ms]`, in the lead where it is largest;
 //!   it must reach [`DelineatorConfig::p_min_mv`]. Onset and offset are where the slope
@@ -53,6 +65,15 @@ pub struct DelineatorConfig {
     pub t_second_lobe: f32,
     /// Distance (s) of the trapezium's reference point after the steepest T descent.
     pub t_reference_s: f64,
+    /// A lead's T end counts as settled when it lies within this fraction of its trapezium
+    /// window (steepest descent to reference point); see [`LeadTWave::settled`].
+    pub t_settled_fraction: f32,
+    /// Fewest leads with a settled T end for the robust global T end; with fewer, the lead
+    /// with the largest T wave gives it.
+    pub t_global_min_leads: usize,
+    /// Robust global T end: only settled leads whose T wave is at least this fraction of the
+    /// largest settled one take part (ends of small T waves are unreliable).
+    pub t_lead_fraction: f32,
     /// Smallest P wave (mV from the chord under it) that counts as present.
     pub p_min_mv: f32,
     /// The P search window ends this long (s) before QRS onset.
@@ -75,6 +96,9 @@ impl Default for DelineatorConfig {
             t_min_mv: 0.05,
             t_second_lobe: 0.5,
             t_reference_s: 0.2,
+            t_settled_fraction: 0.6,
+            t_global_min_leads: 3,
+            t_lead_fraction: 0.5,
             p_min_mv: 0.03,
             p_gap_s: 0.02,
             p_window_s: 0.3,
@@ -104,7 +128,8 @@ pub struct Waves {
     pub t_off: Option<usize>,
     /// Lead (index into the input) that gave the P wave.
     pub p_lead: Option<usize>,
-    /// Lead (index into the input) that gave the T wave.
+    /// Lead (index into the input) that gave the T wave (with the robust global T end of
+    /// several leads: the largest settled T wave, which gave the T peak).
     pub t_lead: Option<usize>,
 }
 
@@ -187,7 +212,6 @@ pub fn delineate(
             y
         })
         .collect();
-    let wn = w1 - w0;
     let slope = |y: &[f32], i: usize| -> f32 {
         if i == 0 || i + 1 >= y.len() {
             0.0
@@ -215,50 +239,26 @@ pub fn delineate(
     let wend = (r + samples((0.7 * rr_next).clamp(0.3, 0.8), fs)).min(w1.saturating_sub(1));
     if wend > ws + samples(0.04, fs) && ws > w0 {
         let (a, b) = (ws - w0, wend - w0);
-        let mut best: Option<(f32, usize, usize, usize)> = None; // |amp|, lead, peak, end
-        for (l, y) in smooth.iter().enumerate() {
-            let dev = |i: usize| y[i] - iso[l];
-            let Some(mut k) = (a..b).max_by(|&x, &z| dev(x).abs().total_cmp(&dev(z).abs())) else {
-                continue;
-            };
-            let mut amp = dev(k);
-            if amp == 0.0 {
-                continue;
-            }
-            // a later opposite lobe of comparable size: biphasic T
-            let lobe_end = b.min(k + samples(0.15, fs));
-            if let Some(k2) = (k + 1..lobe_end)
-                .min_by(|&x, &z| (dev(x) * amp.signum()).total_cmp(&(dev(z) * amp.signum())))
-                && -dev(k2) * amp.signum() > cfg.t_second_lobe * amp.abs()
-            {
-                k = k2;
-                amp = dev(k2);
-            }
-            // steepest descent back towards the baseline after the peak
-            let e = (b + samples(0.1, fs))
-                .min(k + samples(0.15, fs))
-                .min(wn.saturating_sub(1));
-            let Some(xm) = (k..e).max_by(|&x, &z| {
-                (-slope(y, x) * amp.signum()).total_cmp(&(-slope(y, z) * amp.signum()))
-            }) else {
-                continue;
-            };
-            if -slope(y, xm) * amp.signum() <= 0.0 {
-                continue;
-            }
-            let last = (r + samples(0.9 * rr_next, fs)).saturating_sub(w0);
-            let xr = (xm + samples(cfg.t_reference_s, fs)).min(wn - 1).min(last);
-            let end = trapezium_end(y, xm, xr);
-            if best.is_none_or(|bst| amp.abs() > bst.0) {
-                best = Some((amp.abs(), l, k, end));
-            }
-        }
-        if let Some((amp, l, k, end)) = best
-            && amp >= cfg.t_min_mv
-        {
-            out.t_peak = Some(k + w0);
-            out.t_off = Some(end + w0);
-            out.t_lead = Some(l);
+        let last = (r + samples(0.9 * rr_next, fs)).saturating_sub(w0);
+        let waves: Vec<LeadTWave> = smooth
+            .iter()
+            .enumerate()
+            .filter_map(|(l, y)| {
+                let t = lead_t_wave(y, iso[l], a, b, last, fs, cfg)?;
+                Some(LeadTWave {
+                    lead: l,
+                    peak: t.peak + w0,
+                    end: t.end + w0,
+                    descent: t.descent + w0,
+                    reference: t.reference + w0,
+                    ..t
+                })
+            })
+            .collect();
+        if let Some(t) = global_t_wave(&waves, cfg) {
+            out.t_peak = Some(t.peak);
+            out.t_off = Some(t.end);
+            out.t_lead = Some(t.lead);
         }
     }
 
@@ -324,6 +324,134 @@ pub fn delineate(
         }
     }
     out
+}
+
+/// The T wave of one lead: peak and end (sample indices) and its size.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LeadTWave {
+    /// Lead (index into the delineated leads).
+    pub lead: usize,
+    /// Signed T amplitude (mV from the isoelectric level; the later lobe of a biphasic T).
+    pub amplitude_mv: f32,
+    /// T peak.
+    pub peak: usize,
+    /// T end (trapezium-area method).
+    pub end: usize,
+    /// Point of steepest descent after the peak (start of the trapezium window).
+    pub descent: usize,
+    /// Reference point of the trapezium (end of its window).
+    pub reference: usize,
+}
+
+impl LeadTWave {
+    /// Whether the T end lies within `fraction` of the trapezium window
+    /// (`descent..=reference`): the wave came back to a plateau. An end at or near the
+    /// reference point means the signal was still moving there (typically a T wave running
+    /// into the next P wave), so the end is not a T end.
+    pub fn settled(&self, fraction: f32) -> bool {
+        let window = self.reference.saturating_sub(self.descent) as f32;
+        (self.end.saturating_sub(self.descent) as f32) <= fraction * window
+    }
+}
+
+/// Slope (per second) of `y` at `i` by the central difference; 0 at the edges.
+fn slope_at(y: &[f32], i: usize, half_fs: f32) -> f32 {
+    if i == 0 || i + 1 >= y.len() {
+        0.0
+    } else {
+        (y[i + 1] - y[i - 1]) * half_fs
+    }
+}
+
+/// The T wave of one smoothed lead `y` (isoelectric level `iso`): the largest deviation in
+/// `[a, b)`, the later opposite lobe when biphasic, the trapezium end with the reference
+/// point at most at `last`. `lead` is left 0. `None` when there is no descent after the peak.
+fn lead_t_wave(
+    y: &[f32],
+    iso: f32,
+    a: usize,
+    b: usize,
+    last: usize,
+    fs: f64,
+    cfg: &DelineatorConfig,
+) -> Option<LeadTWave> {
+    let half = (fs / 2.0) as f32;
+    let wn = y.len();
+    let dev = |i: usize| y[i] - iso;
+    let mut k = (a..b).max_by(|&x, &z| dev(x).abs().total_cmp(&dev(z).abs()))?;
+    let mut amp = dev(k);
+    if amp == 0.0 {
+        return None;
+    }
+    // a later opposite lobe of comparable size: biphasic T
+    let lobe_end = b.min(k + samples(0.15, fs));
+    if let Some(k2) = (k + 1..lobe_end)
+        .min_by(|&x, &z| (dev(x) * amp.signum()).total_cmp(&(dev(z) * amp.signum())))
+        && -dev(k2) * amp.signum() > cfg.t_second_lobe * amp.abs()
+    {
+        k = k2;
+        amp = dev(k2);
+    }
+    // steepest descent back towards the baseline after the peak
+    let e = (b + samples(0.1, fs))
+        .min(k + samples(0.15, fs))
+        .min(wn.saturating_sub(1));
+    let descent = |i: usize| -slope_at(y, i, half) * amp.signum();
+    let xm = (k..e).max_by(|&x, &z| descent(x).total_cmp(&descent(z)))?;
+    if descent(xm) <= 0.0 {
+        return None;
+    }
+    let xr = (xm + samples(cfg.t_reference_s, fs)).min(wn - 1).min(last);
+    let end = trapezium_end(y, xm, xr);
+    Some(LeadTWave {
+        lead: 0,
+        amplitude_mv: amp,
+        peak: k,
+        end,
+        descent: xm,
+        reference: xr,
+    })
+}
+
+/// The global T wave from the T waves of the leads (rule in the module documentation):
+/// with at least [`DelineatorConfig::t_global_min_leads`] settled T ends, the median end of
+/// the settled leads whose T wave is at least [`DelineatorConfig::t_lead_fraction`] of the
+/// largest settled one (peak and lead from the largest); otherwise the lead with the largest
+/// T wave.
+fn global_t_wave(waves: &[LeadTWave], cfg: &DelineatorConfig) -> Option<LeadTWave> {
+    let size = |t: &LeadTWave| t.amplitude_mv.abs();
+    let eligible = waves.iter().filter(|t| size(t) >= cfg.t_min_mv);
+    let settled: Vec<LeadTWave> = eligible
+        .clone()
+        .filter(|t| t.settled(cfg.t_settled_fraction))
+        .copied()
+        .collect();
+    if settled.len() >= cfg.t_global_min_leads.max(1) {
+        let largest = settled.iter().copied().reduce(first_largest)?;
+        let mut ends: Vec<usize> = settled
+            .iter()
+            .filter(|t| size(t) >= cfg.t_lead_fraction * size(&largest))
+            .map(|t| t.end)
+            .collect();
+        ends.sort_unstable();
+        let m = ends.len() / 2;
+        let end = if ends.len() % 2 == 1 {
+            ends[m]
+        } else {
+            (ends[m - 1] + ends[m]).div_ceil(2)
+        };
+        return Some(LeadTWave { end, ..largest });
+    }
+    eligible.copied().reduce(first_largest)
+}
+
+/// The larger T wave of two, the first on a tie.
+fn first_largest(a: LeadTWave, b: LeadTWave) -> LeadTWave {
+    if b.amplitude_mv.abs() > a.amplitude_mv.abs() {
+        b
+    } else {
+        a
+    }
 }
 
 /// The median beat of each lead: sample by sample, the median over the beats at `peaks`
@@ -434,6 +562,78 @@ pub(crate) mod tests {
             assert!((-140.0..=-105.0).contains(&poff), "{fs}: p_off {poff}");
             assert_eq!(w.t_lead, Some(0));
         }
+    }
+
+    fn lead_t(lead: usize, amplitude_mv: f32, end: usize) -> LeadTWave {
+        LeadTWave {
+            lead,
+            amplitude_mv,
+            peak: 250,
+            end,
+            descent: 300,
+            reference: 500,
+        }
+    }
+
+    #[test]
+    fn global_t_end_is_robust_across_leads() {
+        let cfg = DelineatorConfig::default();
+        // the s0010_re pattern: the largest T wave (lead 0) runs to the reference point,
+        // three settled leads end near 380; a small T wave ends early
+        let waves = [
+            lead_t(0, 0.39, 487),
+            lead_t(1, -0.38, 379),
+            lead_t(2, 0.27, 378),
+            lead_t(3, 0.36, 386),
+            lead_t(4, -0.22, 500),
+            lead_t(5, 0.08, 330),
+            lead_t(6, 0.03, 320),
+        ];
+        assert!(!waves[0].settled(cfg.t_settled_fraction));
+        assert!(waves[1].settled(cfg.t_settled_fraction));
+        let t = global_t_wave(&waves, &cfg).unwrap();
+        // median of 379, 378, 386 (lead 5 is below half of the largest settled wave)
+        assert_eq!((t.end, t.lead, t.peak), (379, 1, 250));
+        // even count: the mean of the two middle ends, rounded up
+        let t = global_t_wave(&[waves[1], waves[2], waves[3], lead_t(7, 0.3, 390)], &cfg);
+        assert_eq!(t.map(|t| t.end), Some(383));
+        // fewer than three settled leads: the largest T wave, settled or not
+        let t = global_t_wave(&waves[..3], &cfg).unwrap();
+        assert_eq!((t.end, t.lead), (487, 0));
+        // T waves below t_min_mv count for nothing
+        let small = [lead_t(0, 0.04, 380), lead_t(1, -0.02, 390)];
+        assert_eq!(global_t_wave(&small, &cfg), None);
+        assert_eq!(global_t_wave(&[], &cfg), None);
+    }
+
+    /// Twelve copies of the synthetic beat, one of them with a T wave running into a
+    /// following wave: the robust end is the settled leads' one.
+    #[test]
+    fn merging_lead_does_not_move_the_global_t_end() {
+        let fs = 500.0;
+        let (a, _, r) = synthetic_beat(fs);
+        let single = delineate(&[&a], fs, r, 1.0, 1.0, &DelineatorConfig::default());
+        let mut big = a.clone();
+        for (i, x) in big.iter_mut().enumerate() {
+            let t = (i as f64 - r as f64) / fs;
+            // a T wave 1.5 times as large, then a ramp going on in the same direction into the
+            // next beat
+            let g = (-(t - 0.25) * (t - 0.25) / (2.0 * 0.04 * 0.04)).exp();
+            *x += (0.15 * g) as f32;
+            if t > 0.3 {
+                *x -= (1.5 * (t - 0.3).min(0.25)) as f32;
+            }
+        }
+        let mut leads: Vec<&[f32]> = vec![&big];
+        leads.extend(std::iter::repeat_n(a.as_slice(), 11));
+        let w = delineate(&leads, fs, r, 1.0, 1.0, &DelineatorConfig::default());
+        let alone = delineate(&[&big], fs, r, 1.0, 1.0, &DelineatorConfig::default());
+        assert!(
+            alone.t_off.unwrap() > single.t_off.unwrap() + 25,
+            "{alone:?} {single:?}"
+        );
+        assert_eq!(w.t_off, single.t_off);
+        assert_ne!(w.t_lead, Some(0));
     }
 
     #[test]

@@ -10,9 +10,11 @@
 //!    beats) are aligned on their R peaks; the median is taken sample by sample. Missing
 //!    limb leads are derived from two of I, II, III (Einthoven, Goldberger).
 //! 3. **Delineation** of the median beats across all leads ([`crate::delineate`]) gives P
-//!    onset/offset, QRS onset/offset and T offset; PR = QRS onset - P onset, QRS = QRS
-//!    offset - onset, QT = T offset - QRS onset, QTc after Bazett (`QT / sqrt(RR)`) and
-//!    Fridericia (`QT / RR^(1/3)`), RR the mean RR interval of the window.
+//!    onset/offset, QRS onset/offset and T offset (the median of the leads' settled T ends,
+//!    leaving out leads whose T wave runs into the next P wave; see [`crate::delineate`]);
+//!    PR = QRS onset - P onset, QRS = QRS offset - onset, QT = T offset - QRS onset, QTc
+//!    after Bazett (`QT / sqrt(RR)`) and Fridericia (`QT / RR^(1/3)`), RR the mean RR
+//!    interval of the window.
 //! 4. **Axes**: the net area of the P wave, of the QRS complex and of the ST-T segment in the
 //!    limb leads gives the frontal vector (least squares over the leads' hexaxial
 //!    directions: I 0°, II 60°, III 120°, aVR -150°, aVL -30°, aVF 90°, augmented leads at
