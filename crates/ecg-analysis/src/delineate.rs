@@ -28,9 +28,9 @@
 //!   median of the settled ends of the leads whose T wave is at least
 //!   [`DelineatorConfig::t_lead_fraction`] of the largest settled one (the ends of small T
 //!   waves are unreliable); the global T peak and [`Waves::t_lead`] come from that largest
-//!   settled lead. With fewer settled leads (one- and two-lead recordings, or no settled
-//!   lead), the lead with the largest T wave gives the global T peak and end, as CSE-style
-//!   programs without a consistent lead cluster do.
+//!   settled lead. With fewer settled leads (one- and two-lead recordings) the settled lead
+//!   with the largest T wave gives the global T peak and end; with no settled lead, the lead
+//!   with the largest T wave.
 //! - **P wave** (same smoothed copy): the largest deviation from the chord over the window
 //!   `[QRS onset - min(300 ms, RR/2), QRS onset - 20 ms]`, in the lead where it is largest;
 //!   it must reach [`DelineatorConfig::p_min_mv`]. Onset and offset are where the slope
@@ -68,8 +68,8 @@ pub struct DelineatorConfig {
     /// A lead's T end counts as settled when it lies within this fraction of its trapezium
     /// window (steepest descent to reference point); see [`LeadTWave::settled`].
     pub t_settled_fraction: f32,
-    /// Fewest leads with a settled T end for the robust global T end; with fewer, the lead
-    /// with the largest T wave gives it.
+    /// Fewest leads with a settled T end for the robust global T end; with fewer, the
+    /// settled lead with the largest T wave gives it (with none, the largest T wave).
     pub t_global_min_leads: usize,
     /// Robust global T end: only settled leads whose T wave is at least this fraction of the
     /// largest settled one take part (ends of small T waves are unreliable).
@@ -416,8 +416,8 @@ fn lead_t_wave(
 /// The global T wave from the T waves of the leads (rule in the module documentation):
 /// with at least [`DelineatorConfig::t_global_min_leads`] settled T ends, the median end of
 /// the settled leads whose T wave is at least [`DelineatorConfig::t_lead_fraction`] of the
-/// largest settled one (peak and lead from the largest); otherwise the lead with the largest
-/// T wave.
+/// largest settled one (peak and lead from the largest); with fewer, the largest settled T
+/// wave; with none, the largest T wave.
 fn global_t_wave(waves: &[LeadTWave], cfg: &DelineatorConfig) -> Option<LeadTWave> {
     let size = |t: &LeadTWave| t.amplitude_mv.abs();
     let eligible = waves.iter().filter(|t| size(t) >= cfg.t_min_mv);
@@ -442,7 +442,11 @@ fn global_t_wave(waves: &[LeadTWave], cfg: &DelineatorConfig) -> Option<LeadTWav
         };
         return Some(LeadTWave { end, ..largest });
     }
-    eligible.copied().reduce(first_largest)
+    settled
+        .iter()
+        .copied()
+        .reduce(first_largest)
+        .or_else(|| eligible.copied().reduce(first_largest))
 }
 
 /// The larger T wave of two, the first on a tie.
@@ -597,8 +601,11 @@ pub(crate) mod tests {
         // even count: the mean of the two middle ends, rounded up
         let t = global_t_wave(&[waves[1], waves[2], waves[3], lead_t(7, 0.3, 390)], &cfg);
         assert_eq!(t.map(|t| t.end), Some(383));
-        // fewer than three settled leads: the largest T wave, settled or not
+        // fewer than three settled leads: the largest settled T wave
         let t = global_t_wave(&waves[..3], &cfg).unwrap();
+        assert_eq!((t.end, t.lead), (379, 1));
+        // no settled lead: the largest T wave
+        let t = global_t_wave(&[waves[0], waves[4]], &cfg).unwrap();
         assert_eq!((t.end, t.lead), (487, 0));
         // T waves below t_min_mv count for nothing
         let small = [lead_t(0, 0.04, 380), lead_t(1, -0.02, 390)];
