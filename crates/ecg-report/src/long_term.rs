@@ -684,6 +684,11 @@ impl Writer<'_, '_> {
             c.stroke();
             let label = match start {
                 Some(_) => frame::clock(start, t).chars().take(5).collect::<String>(),
+                // elapsed time; 10-minute ticks of short recordings need the minutes
+                None if step_h < 1.0 => {
+                    let m = (t / 60.0).round() as u64;
+                    format!("{}:{:02}", m / 60, m % 60)
+                }
                 None => format!("{:.0} h", t / 3600.0),
             };
             c.text(

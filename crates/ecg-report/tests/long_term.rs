@@ -139,3 +139,17 @@ fn without_analysis_every_derived_number_is_a_dash() {
     assert!(text.contains("Total beats                  —"), "{text}");
     assert!(!text.contains("bpm"), "{text}");
 }
+
+#[test]
+fn trend_axis_of_a_short_record_without_start_time_shows_elapsed_minutes() {
+    let (mut record, analysis) = mitdb_100();
+    record.start_date = None;
+    record.start_time = None;
+    let input = ReportInput::new(&record, Some(&analysis));
+    let text = pdftotext(&render_long_term(&input).unwrap());
+    // 30 min: ticks every 10 min labelled as elapsed H:MM, not "0 h" four times
+    for want in ["0:00", "0:10", "0:20", "0:30"] {
+        assert!(text.contains(want), "{want:?} missing in:\n{text}");
+    }
+    assert!(!text.contains("0 h"), "{text}");
+}
