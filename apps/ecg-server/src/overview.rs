@@ -2,7 +2,9 @@
 //! layout, summary, HRV, templates, episodes, a heart-rate trend over the whole recording,
 //! the review text and undo/redo state), small even for a 7-day Holter.
 
-use ecg_analysis::Analysis;
+use std::collections::BTreeMap;
+
+use ecg_analysis::{Analysis, Episode, EpisodeKind};
 use ecg_core::AamiClass;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -138,18 +140,31 @@ pub struct Overview {
     pub analysed_leads: Vec<String>,
     /// Beats of the record.
     pub total_beats: usize,
-    /// Summary numbers (`ecg_analysis::Summary`).
+    /// Summary numbers (`ecg_analysis::Summary`) without the ST trend `st`; each of its
+    /// lists longer than [`MAX_SUMMARY_EVENTS`] (`events`, `hrv_5min` of long recordings) is cut to
+    /// that many, with `<name>_total` giving the full count (the whole lists are in the
+    /// task's result).
     #[schema(value_type = Object)]
     pub summary: serde_json::Value,
     /// HRV (`ecg_analysis::Hrv`), when there are enough normal beats.
     #[schema(value_type = Object)]
     pub hrv: serde_json::Value,
-    /// Templates (`ecg_analysis::Template`).
+    /// Templates (`ecg_analysis::Template`), by id: all of them, or the
+    /// [`MAX_OVERVIEW_TEMPLATES`] with the most beats.
     #[schema(value_type = Vec<Object>)]
     pub templates: serde_json::Value,
-    /// Episodes and events (`ecg_analysis::Episode`), by start.
+    /// Templates of the record in all.
+    pub templates_total: usize,
+    /// Episodes and events (`ecg_analysis::Episode`), by start: all of them when there are
+    /// at most [`MAX_OVERVIEW_EPISODES`]; otherwise AF, flutter and noise first, then
+    /// pauses and tachycardias, then the other kinds (sinus rhythm left out), each group
+    /// whole when it fits the room left, else thinned evenly over the record.
     #[schema(value_type = Vec<Object>)]
     pub episodes: serde_json::Value,
+    /// Episodes of the record in all (`episodes` may list fewer).
+    pub episodes_total: usize,
+    /// Episodes of the record per kind (`atrial_fibrillation`, `ventricular_run`, ...).
+    pub episode_counts: BTreeMap<String, usize>,
     /// Heart-rate trend over the whole record.
     pub trend: HrTrend,
     /// Review text and undo/redo state.
@@ -185,10 +200,13 @@ pub fn overview(
         samples: a.samples,
         analysed_leads: a.leads.clone(),
         total_beats: a.beats.len(),
-        summary: to_json(&a.summary)?,
+        summary: overview_summary(a)?,
         hrv: to_json(&a.hrv)?,
-        templates: to_json(&a.templates)?,
-        episodes: to_json(&a.episodes)?,
+        templates: to_json(&overview_templates(a))?,
+        templates_total: a.templates.len(),
+        episodes: to_json(&overview_episodes(&a.episodes))?,
+        episodes_total: a.episodes.len(),
+        episode_counts: episode_counts(&a.episodes)?,
         trend: hr_trend(a),
         review: ReviewState {
             statements: statement_texts(review),
@@ -201,6 +219,99 @@ pub fn overview(
         },
         approved_by: m.doc["approved_by"].as_str().map(str::to_owned),
     })
+}
+
+/// Most entries of each of the summary's lists an overview gives.
+pub const MAX_SUMMARY_EVENTS: usize = 500;
+
+fn overview_summary(a: &Analysis) -> ApiResult<serde_json::Value> {
+    let mut summary = to_json(&a.summary)?;
+    if let Some(obj) = summary.as_object_mut() {
+        // the ST trend (j60/j80 per interval and lead) is the result's, not the page's
+        obj.remove("st");
+        let mut totals = Vec::new();
+        for (name, v) in obj.iter_mut() {
+            if let serde_json::Value::Array(list) = v
+                && list.len() > MAX_SUMMARY_EVENTS
+            {
+                totals.push((format!("{name}_total"), list.len()));
+                list.truncate(MAX_SUMMARY_EVENTS);
+            }
+        }
+        for (k, n) in totals {
+            obj.insert(k, n.into());
+        }
+    }
+    Ok(summary)
+}
+
+/// Most templates an overview lists (the most populated ones, by id).
+pub const MAX_OVERVIEW_TEMPLATES: usize = 1000;
+
+fn overview_templates(a: &Analysis) -> Vec<&ecg_analysis::Template> {
+    let mut t: Vec<&ecg_analysis::Template> = a.templates.iter().collect();
+    if t.len() > MAX_OVERVIEW_TEMPLATES {
+        t.sort_by_key(|t| (std::cmp::Reverse(t.count), t.id));
+        t.truncate(MAX_OVERVIEW_TEMPLATES);
+        t.sort_by_key(|t| t.id);
+    }
+    t
+}
+
+/// Most episodes an overview lists (a 7-day Holter can have hundreds of thousands of
+/// couplets and runs; the page opens with a bounded list).
+pub const MAX_OVERVIEW_EPISODES: usize = 5000;
+
+/// How much an overview wants an episode kind listed: 0 the reviewer's (AF, flutter,
+/// noise), 1 those drawn as bands and tachycardias, 2 the other events; sinus rhythm is
+/// left out of long lists.
+fn listing_tier(kind: EpisodeKind) -> Option<usize> {
+    match kind {
+        EpisodeKind::AtrialFibrillation | EpisodeKind::AtrialFlutter | EpisodeKind::Noise => {
+            Some(0)
+        }
+        EpisodeKind::Pause
+        | EpisodeKind::VentricularTachycardia
+        | EpisodeKind::SupraventricularTachycardia => Some(1),
+        EpisodeKind::SinusRhythm => None,
+        _ => Some(2),
+    }
+}
+
+/// The episodes an overview lists (see [`Overview::episodes`]), by start: tier by tier
+/// (see `listing_tier`), each tier whole when it fits the room left, else thinned evenly
+/// over the record.
+pub fn overview_episodes(all: &[Episode]) -> Vec<&Episode> {
+    if all.len() <= MAX_OVERVIEW_EPISODES {
+        return all.iter().collect();
+    }
+    let mut out: Vec<&Episode> = Vec::with_capacity(MAX_OVERVIEW_EPISODES);
+    for tier in 0..3 {
+        let room = MAX_OVERVIEW_EPISODES - out.len();
+        if room == 0 {
+            break;
+        }
+        let of_tier: Vec<&Episode> = all
+            .iter()
+            .filter(|e| listing_tier(e.kind) == Some(tier))
+            .collect();
+        let stride = of_tier.len().div_ceil(room).max(1);
+        out.extend(of_tier.iter().step_by(stride).copied());
+    }
+    out.sort_by_key(|e| (e.start, e.end));
+    out
+}
+
+fn episode_counts(all: &[Episode]) -> ApiResult<BTreeMap<String, usize>> {
+    let mut counts = BTreeMap::new();
+    for e in all {
+        let kind = match to_json(&e.kind)? {
+            serde_json::Value::String(k) => k,
+            other => other.to_string(),
+        };
+        *counts.entry(kind).or_insert(0) += 1;
+    }
+    Ok(counts)
 }
 
 fn to_json<T: Serialize>(v: &T) -> ApiResult<serde_json::Value> {
@@ -252,5 +363,53 @@ mod tests {
         assert_eq!(tr.v[50], 1);
         // the intervals around the V beat are not N-N
         assert_eq!(tr.mean[50], None);
+    }
+
+    #[test]
+    fn long_episode_lists_are_thinned_keeping_af_and_pauses() {
+        let ep = |kind, start: i64| Episode {
+            kind,
+            start,
+            end: start + 50,
+            beats: 2,
+            mean_hr_bpm: None,
+        };
+        let mut all = Vec::new();
+        for i in 0..20_000i64 {
+            all.push(ep(EpisodeKind::VentricularCouplet, i * 100));
+            all.push(ep(EpisodeKind::SinusRhythm, i * 100 + 60));
+            if i % 100 == 0 {
+                all.push(ep(EpisodeKind::AtrialFibrillation, i * 100 + 70));
+                all.push(ep(EpisodeKind::Pause, i * 100 + 80));
+            }
+        }
+        let few = overview_episodes(&all[..3000]);
+        assert_eq!(few.len(), 3000);
+        let listed = overview_episodes(&all);
+        assert!(listed.len() <= MAX_OVERVIEW_EPISODES, "{}", listed.len());
+        let count = |k| listed.iter().filter(|e| e.kind == k).count();
+        assert_eq!(count(EpisodeKind::AtrialFibrillation), 200);
+        assert_eq!(count(EpisodeKind::Pause), 200);
+        assert_eq!(count(EpisodeKind::SinusRhythm), 0);
+        // couplets: evenly over the record (4600 rooms -> every 5th of 20000 = 4000)
+        assert_eq!(count(EpisodeKind::VentricularCouplet), 4000);
+        let last = listed
+            .iter()
+            .filter(|e| e.kind == EpisodeKind::VentricularCouplet)
+            .map(|e| e.start)
+            .max()
+            .unwrap();
+        assert!(last >= 19_995 * 100, "{last}");
+        assert!(listed.windows(2).all(|w| w[0].start <= w[1].start));
+        // a first tier larger than the room is thinned evenly, not cut at a time
+        let vt: Vec<Episode> = (0..12_000i64)
+            .map(|i| ep(EpisodeKind::AtrialFibrillation, i * 100))
+            .collect();
+        let listed = overview_episodes(&vt);
+        assert_eq!(listed.len(), 4000); // every 3rd
+        assert!(listed.last().unwrap().start >= 11_997 * 100);
+        let counts = episode_counts(&all).unwrap();
+        assert_eq!(counts["ventricular_couplet"], 20_000);
+        assert_eq!(counts["atrial_fibrillation"], 200);
     }
 }

@@ -533,6 +533,25 @@ fn seven_day_record_first_render() {
             ov.json()["total_beats"],
             w.body.len()
         );
+        if round == "cold" {
+            // what the overview is made of (bytes of each part)
+            let o = ov.json();
+            let mut parts: Vec<(String, usize)> = o
+                .as_object()
+                .unwrap()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.to_string().len()))
+                .chain(
+                    o["summary"]
+                        .as_object()
+                        .unwrap()
+                        .iter()
+                        .map(|(k, v)| (format!("summary.{k}"), v.to_string().len())),
+                )
+                .collect();
+            parts.sort_by_key(|p| std::cmp::Reverse(p.1));
+            eprintln!("overview parts: {:?}", &parts[..8]);
+        }
         timings.push((t_ov, t_sig, t_beats));
     }
     // the browser, on a fresh server process (cold caches)
@@ -560,8 +579,13 @@ fn seven_day_record_first_render() {
     );
     let first = r["bench"]["first_render_ms"].as_f64().unwrap();
     eprintln!(
-        "7-day record: first render {first:.0} ms after navigation (page load {} ms), jump {} ms",
-        r["bench"]["wall_ms"], r["bench"]["jump_ms"]
+        "7-day record: first render {first:.0} ms after navigation (page load {} ms), jump {} ms, \
+         steps {}, events listed {}, template rows {}",
+        r["bench"]["wall_ms"],
+        r["bench"]["jump_ms"],
+        r["bench"]["timing"],
+        r["bench"]["events_listed"],
+        r["bench"]["templates_listed"]
     );
     assert!(first < 2000.0, "first render took {first} ms");
 }

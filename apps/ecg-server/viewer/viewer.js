@@ -29,6 +29,7 @@ const S = {
   beats: null, beatsSeq: 0,
   episodeEdit: null,
   firstRenderMs: null, renders: 0, dirty: true,
+  timing: {}, // ms since navigation start of the opening steps (measured by the benchmark)
 };
 window.ecgViewer = S;
 
@@ -151,19 +152,49 @@ async function ensureWindow() {
     S.fetching = { key, start, end };
     api(`/signal${q}`).then((win) => {
       if (seq !== S.fetchSeq) return;
-      for (const l of win.leads) {
-        const arr = l.values || l.min;
-        let sum = 0, n = 0;
-        for (let i = 0; i < arr.length; i++) {
-          const v = l.values ? arr[i] : (l.min[i] + l.max[i]) / 2;
-          if (v != null && isFinite(v)) { sum += v; n++; }
-        }
-        l.offset = n ? sum / n : 0; // display baseline: the window's mean
-      }
-      S.win = win; S.winKey = key; S.fetching = null; redraw();
+      adoptWindow(win, key);
     }).catch((e) => { S.fetching = null; message(`signal: ${e.message}`, true); });
   }
   ensureBeats(start, end);
+}
+
+function adoptWindow(win, key) {
+  for (const l of win.leads) {
+    const arr = l.values || l.min;
+    let sum = 0, n = 0;
+    for (let i = 0; i < arr.length; i++) {
+      const v = l.values ? arr[i] : (l.min[i] + l.max[i]) / 2;
+      if (v != null && isFinite(v)) { sum += v; n++; }
+    }
+    l.offset = n ? sum / n : 0; // display baseline: the window's mean
+  }
+  S.win = win; S.winKey = key; S.fetching = null; redraw();
+}
+
+// The first window's request, sent with the overview's (every lead of record 0 from t = 0,
+// as ensureWindow would ask at the default speed): the two load in parallel.
+function firstWindowRequest() {
+  const w = visibleSeconds(), end = 2 * w;
+  const density = Math.ceil(pxPerSec() * (window.devicePixelRatio || 1) * 2);
+  const maxPoints = Math.max(16, Math.min(20000, Math.ceil(end * density / 2)));
+  return {
+    density, end,
+    win: api(`/signal?record=0&start=0&end=${end.toFixed(3)}&max_points=${maxPoints}`).catch(() => null),
+  };
+}
+
+// Adopts the early first window when it has every lead needed and covers the view.
+async function useFirstWindow(first) {
+  const win = await first.win;
+  if (!win || S.win || S.record !== 0 || S.t0 !== 0) return;
+  const leads = leadsForLayout();
+  const density = Math.ceil(pxPerSec() * (window.devicePixelRatio || 1) * 2);
+  const has = (l) => win.leads.some((x) => labelKey(x.label) === labelKey(l));
+  if (density !== first.density || !leads.every(has)) return;
+  if (win.end < Math.min(S.duration, visibleSeconds()) - 1e-6) return;
+  win.leads = win.leads.filter((x) => leads.some((l) => labelKey(l) === labelKey(x.label)));
+  win.start = 0; // as asked (the server clamps the end to the record)
+  adoptWindow(win, `${S.record}|${leads.join(',')}|${density}`);
 }
 
 function ensureBeats(start, end) {
@@ -495,12 +526,23 @@ function renderSide() {
     ol.append(li);
   });
   if (ev.length > 5000) ol.append(el('li', {}, `… ${ev.length - 5000} more (use ] and [)`));
+  if (ov.episodes_total > ov.episodes.length) {
+    const counts = Object.entries(ov.episode_counts || {}).filter(([k]) => k !== 'sinus_rhythm')
+      .map(([k, n]) => `${kindLabel(k)} ${n}`).join(', ');
+    ol.append(el('li', { class: 'small', 'data-testid': 'events-thinned' },
+      `${ov.episodes.length} of ${ov.episodes_total} episodes listed (thinned evenly over the recording, AF, flutter, noise, pauses and tachycardias first). In all: ${counts}`));
+  }
   // templates
   const tt = $('templates');
   tt.replaceChildren();
   const head = el('tr');
   for (const h of ['#', 'class', 'beats', 'QRS ms']) head.append(el('th', {}, h));
   tt.append(head);
+  if (ov.templates_total > ov.templates.length) {
+    const note = el('tr', { class: 'small' });
+    note.append(el('td', { colspan: '4' }, `the ${ov.templates.length} largest of ${ov.templates_total} templates`));
+    tt.append(note);
+  }
   for (const tp of ov.templates) {
     if (!tp.count) continue;
     const tr = el('tr', { 'data-template': String(tp.id) });
@@ -898,8 +940,12 @@ async function main() {
   $('mode').classList.toggle('ro', S.mode === 'share');
   bind();
   if (S.mode === 'review' && !S.auth) { showLogin(); return; }
+  const q = new URLSearchParams(location.search);
+  const first = q.get('t') ? null : firstWindowRequest();
+  S.timing.script = performance.now();
   try {
     S.ov = await api(`/overview?record=${S.record}`);
+    S.timing.overview = performance.now();
   } catch (e) {
     message(`cannot open: ${e.message}`, true);
     if (e.status === 401 && S.mode === 'review') { sessionStorage.removeItem(`ecg.auth.${S.taskId}`); showLogin(); }
@@ -908,9 +954,12 @@ async function main() {
   if (!S.ov.editable) document.body.classList.add('read-only');
   setupRecord();
   renderSide();
-  const q = new URLSearchParams(location.search);
+  S.timing.side = performance.now();
   if (q.get('t')) S.t0 = clampT0(Number(q.get('t')));
+  if (first) await useFirstWindow(first);
+  S.timing.window = performance.now();
   draw();
+  S.timing.drawn = performance.now();
 }
 
 main();

@@ -55,6 +55,9 @@ try {
     const page = await ctx.newPage();
     watch(page, 'bench');
     results.bench = await openViewer(page, env.BENCH_URL);
+    results.bench.timing = await page.evaluate(() => window.ecgViewer.timing);
+    results.bench.events_listed = await page.$$eval('#events li', (l) => l.length);
+    results.bench.templates_listed = await page.$$eval('#templates tr', (l) => l.length);
     // a jump to the middle of the recording (overview click) and the next window
     const box = await page.locator('#overview').boundingBox();
     const t = Date.now();
