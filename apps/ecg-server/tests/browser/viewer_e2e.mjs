@@ -67,6 +67,11 @@ try {
     results.bench.jump_ms = Date.now() - t;
     results.bench.view = await page.$eval('#view-time', (e) => e.textContent);
     await page.screenshot({ path: path.join(out, 'bench-7day.png') });
+    // the same page opened again: the server's caches are warm now
+    const again = await ctx.newPage();
+    watch(again, 'bench-warm');
+    results.bench.warm = await openViewer(again, env.BENCH_URL);
+    results.bench.warm.timing = await again.evaluate(() => window.ecgViewer.timing);
   } else {
     // ---- reviewer
     const page = await ctx.newPage();
