@@ -11,32 +11,88 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
 use actix_web::{App, HttpResponse, HttpServer, web};
 
-use crate::blob::LocalBlobStore;
+use crate::blob::s3::S3BlobStore;
+use crate::blob::{BlobStore, LocalBlobStore};
 use crate::engine::{EcgAnalysisEngine, EcgReportRenderer};
 use crate::problem::{ApiError, ApiResult, ProblemKind};
-use crate::state::{AppState, ServerConfig, Wakeup};
+use crate::state::{AppState, BlobConfig, DatabaseConfig, ServerConfig, Wakeup};
+use crate::store::postgres::{PostgresOptions, PostgresStore};
 use crate::store::sqlite::SqliteStore;
-use crate::store::{MetadataStore, TaskStatus, Transition};
+use crate::store::{MetadataStore, TaskStatus, Transition, WakeKind};
 use crate::tokens::{hex, random_bytes};
 use crate::{holter, openapi, tasks, uploads, viewer, webhooks, worker};
 
 /// File name of the database inside the data directory.
 pub const DB_FILE: &str = "ecg.sqlite";
 
-/// Opens the metadata store of a data directory.
+/// Opens the embedded metadata store of a data directory.
 pub fn open_store(data_dir: &std::path::Path) -> anyhow::Result<SqliteStore> {
     Ok(SqliteStore::open(&data_dir.join(DB_FILE))?)
+}
+
+/// Opens the configured metadata store (SQLite in the data directory, or PostgreSQL).
+pub fn open_metadata_store(config: &ServerConfig) -> anyhow::Result<Arc<dyn MetadataStore>> {
+    Ok(match &config.database {
+        DatabaseConfig::Sqlite => {
+            std::fs::create_dir_all(&config.data_dir)?;
+            Arc::new(open_store(&config.data_dir)?)
+        }
+        DatabaseConfig::Postgres {
+            url,
+            schema,
+            max_connections,
+        } => Arc::new(
+            PostgresStore::connect(&PostgresOptions {
+                url: url.clone(),
+                schema: schema.clone(),
+                max_connections: *max_connections,
+                node_id: config.node_id.clone(),
+            })
+            .map_err(|e| anyhow::anyhow!("opening the PostgreSQL store: {e}"))?,
+        ),
+    })
+}
+
+/// Opens the configured blob store (a directory under the data directory, or S3).
+pub fn open_blob_store(
+    config: &ServerConfig,
+    store: &Arc<dyn MetadataStore>,
+) -> anyhow::Result<Arc<dyn BlobStore>> {
+    Ok(match &config.blobs {
+        BlobConfig::Local => Arc::new(LocalBlobStore::open(&config.data_dir.join("blobs"))?),
+        BlobConfig::S3(opts) => Arc::new(
+            S3BlobStore::connect(opts, Arc::clone(store))
+                .map_err(|e| anyhow::anyhow!("opening the S3 blob store: {e}"))?,
+        ),
+    })
+}
+
+/// This node's id: the configured one, else the one kept in `DATA/node-id` (made on the
+/// first start), so a restarted node recognises the tasks it was running.
+pub fn node_id(config: &ServerConfig) -> anyhow::Result<String> {
+    if !config.node_id.trim().is_empty() {
+        return Ok(config.node_id.trim().to_owned());
+    }
+    let path = config.data_dir.join("node-id");
+    match std::fs::read_to_string(&path) {
+        Ok(s) if !s.trim().is_empty() => Ok(s.trim().to_owned()),
+        _ => {
+            let id = format!("node-{}", hex(&random_bytes(6)));
+            std::fs::write(&path, format!("{id}\n"))?;
+            Ok(id)
+        }
+    }
 }
 
 /// Opens stores and builds the shared state (without starting anything).
 pub fn build_state(config: ServerConfig) -> anyhow::Result<Arc<AppState>> {
     std::fs::create_dir_all(&config.data_dir)?;
-    let store = open_store(&config.data_dir)?;
-    let blobs = LocalBlobStore::open(&config.data_dir.join("blobs"))?;
+    let store = open_metadata_store(&config)?;
+    let blobs = open_blob_store(&config, &store)?;
     let secret = store.setting_or_init("presign_secret", &hex(&random_bytes(32)))?;
     Ok(Arc::new(AppState {
-        store: Arc::new(store),
-        blobs: Arc::new(blobs),
+        store,
+        blobs,
         engine: Arc::new(EcgAnalysisEngine),
         renderer: Arc::new(EcgReportRenderer),
         review: Default::default(),
@@ -333,8 +389,9 @@ fn janitor(state: Arc<AppState>) {
 }
 
 /// Runs the server until it is stopped (Ctrl-C / SIGTERM). Prints
-/// `ecg-server listening on http://ADDR` on stdout once the socket is bound.
-pub fn serve(config: ServerConfig) -> anyhow::Result<()> {
+/// `ecg-server listening on http://ADDR` on stdout once the socket is bound (roles `api`
+/// and `all`), or `ecg-server worker running (node ID)` (role `worker`, no HTTP).
+pub fn serve(mut config: ServerConfig) -> anyhow::Result<()> {
     std::fs::create_dir_all(&config.data_dir)?;
     let lock_path = config.data_dir.join("server.lock");
     let lock = File::create(&lock_path)?;
@@ -345,15 +402,46 @@ pub fn serve(config: ServerConfig) -> anyhow::Result<()> {
             lock_path.display()
         );
     }
+    config.node_id = node_id(&config)?;
+    let role = config.role;
     let state = build_state(config)?;
-    let requeued = state.store.requeue_interrupted()?;
-    if !requeued.is_empty() {
-        tracing::info!(
-            "resuming {} task(s) interrupted by a restart: {requeued:?}",
-            requeued.len()
-        );
+    tracing::info!(
+        "node {} ({:?}): {} metadata, {} blobs",
+        state.config.node_id,
+        role,
+        match state.config.database {
+            DatabaseConfig::Sqlite => "SQLite",
+            DatabaseConfig::Postgres { .. } => "PostgreSQL",
+        },
+        match state.config.blobs {
+            BlobConfig::Local => "local",
+            BlobConfig::S3(_) => "S3",
+        }
+    );
+    if role.runs_workers() {
+        let requeued = state.store.requeue_interrupted()?;
+        if !requeued.is_empty() {
+            tracing::info!(
+                "resuming {} task(s) interrupted by a restart: {requeued:?}",
+                requeued.len()
+            );
+        }
     }
-    let _workers = worker::spawn(&state);
+    // Work queued by other nodes wakes this one's threads.
+    let weak = Arc::downgrade(&state);
+    state.store.listen(Arc::new(move |kind| {
+        if let Some(st) = weak.upgrade() {
+            match kind {
+                WakeKind::Work => st.work.notify(),
+                WakeKind::Outbox => st.outbox.notify(),
+            }
+        }
+    }))?;
+    let _workers = if role.runs_workers() {
+        worker::spawn(&state)
+    } else {
+        Vec::new()
+    };
     {
         let st = Arc::clone(&state);
         std::thread::Builder::new()
@@ -364,7 +452,32 @@ pub fn serve(config: ServerConfig) -> anyhow::Result<()> {
             .name("janitor".into())
             .spawn(move || janitor(st))?;
     }
-    let data = web::Data::from(Arc::clone(&state));
+    let result = if role.serves_http() {
+        serve_http(&state)
+    } else {
+        println!("ecg-server worker running (node {})", state.config.node_id);
+        use std::io::Write as _;
+        let _ = std::io::stdout().flush();
+        wait_for_stop_signal()
+    };
+    state.stopping.store(true, Ordering::Relaxed);
+    state.work.notify();
+    state.outbox.notify();
+    if role.runs_workers() {
+        // Hand this node's running tasks back to the queue at once rather than letting
+        // their leases run out (their late results are fenced off).
+        match state.store.requeue_interrupted() {
+            Ok(ids) if !ids.is_empty() => tracing::info!("released {} running task(s)", ids.len()),
+            Ok(_) => {}
+            Err(e) => tracing::warn!("releasing running tasks: {e}"),
+        }
+    }
+    drop(lock);
+    result
+}
+
+fn serve_http(state: &Arc<AppState>) -> anyhow::Result<()> {
+    let data = web::Data::from(Arc::clone(state));
     let json_limit = state.config.max_json_bytes;
     let http_workers = state.config.http_workers;
     let bind = state.config.bind.clone();
@@ -387,9 +500,20 @@ pub fn serve(config: ServerConfig) -> anyhow::Result<()> {
         let _ = std::io::stdout().flush();
         server.run().await
     });
-    state.stopping.store(true, Ordering::Relaxed);
-    state.work.notify();
-    state.outbox.notify();
-    drop(lock);
     Ok(result?)
+}
+
+/// Blocks until SIGINT or SIGTERM (a worker node has no HTTP server to do it).
+fn wait_for_stop_signal() -> anyhow::Result<()> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        let ctrl_c = Box::pin(tokio::signal::ctrl_c());
+        let terminate = Box::pin(async move { term.recv().await });
+        futures_util::future::select(ctrl_c, terminate).await;
+        tracing::info!("stopping");
+        Ok(())
+    })
 }

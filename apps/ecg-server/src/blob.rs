@@ -1,10 +1,12 @@
 //! The blob store: upload bytes (staged while chunks arrive, then sealed), analysis results
 //! and PDF reports.
 //!
-//! [`BlobStore`] is the seam; [`LocalBlobStore`] keeps everything under one directory. A
-//! remote object store (S3 and the like, e.g. through the `object_store` crate) fits the
-//! same trait: staged chunks become multipart parts and `local_upload_path` downloads to
-//! a cache file.
+//! [`BlobStore`] is the seam; [`LocalBlobStore`] keeps everything under one directory and
+//! [`s3::S3BlobStore`] puts it in an S3-compatible bucket (through the `object_store`
+//! crate) for many nodes: staged chunks become part objects, sealing assembles them into
+//! one object, and `local_upload_path` downloads to a bounded local cache.
+
+pub mod s3;
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
@@ -28,6 +30,23 @@ pub enum BlobError {
     /// A key with characters outside `[A-Za-z0-9_.-/]` or with `..`.
     #[error("invalid blob key {0:?}")]
     InvalidKey(String),
+    /// The object store refused an operation or could not be reached.
+    #[error("object store, {key}: {source}")]
+    Remote {
+        /// The object's key (or prefix).
+        key: String,
+        /// The error.
+        #[source]
+        source: object_store::Error,
+    },
+    /// The upload's metadata (size, chunk list) could not be read.
+    #[error("upload {upload_id}: {detail}")]
+    Manifest {
+        /// The upload.
+        upload_id: String,
+        /// What went wrong.
+        detail: String,
+    },
 }
 
 /// Result of blob operations.
@@ -68,7 +87,7 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> BlobError + '_ {
     }
 }
 
-fn check_key(key: &str) -> BlobResult<()> {
+pub(crate) fn check_key(key: &str) -> BlobResult<()> {
     let ok = !key.is_empty()
         && !key.starts_with('/')
         && key

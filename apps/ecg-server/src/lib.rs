@@ -9,8 +9,12 @@
 //! `docs/API.md` and `docs/openapi.json`.
 //!
 //! The storage seams are two traits: [`store::MetadataStore`] (embedded default: SQLite,
-//! [`store::sqlite::SqliteStore`]) and [`blob::BlobStore`] (default: a local directory,
-//! [`blob::LocalBlobStore`]).
+//! [`store::sqlite::SqliteStore`]; for many nodes: PostgreSQL,
+//! [`store::postgres::PostgresStore`]) and [`blob::BlobStore`] (default: a local directory,
+//! [`blob::LocalBlobStore`]; for many nodes: an S3-compatible bucket,
+//! [`blob::s3::S3BlobStore`]). `ecg-server serve --role api|worker|all` picks what a node
+//! runs; [`config`] reads flags, `ECG_...` environment variables and a TOML file
+//! (`docs/DEPLOY.md`).
 //!
 //! ```
 //! use ecg_server::store::{MetadataStore, sqlite::SqliteStore};
@@ -31,9 +35,11 @@ pub mod access;
 pub mod app;
 pub mod auth;
 pub mod blob;
+pub mod config;
 pub mod engine;
 pub mod holter;
 pub mod idempotency;
+pub mod io_runtime;
 pub mod metadata;
 pub mod openapi;
 pub mod overview;

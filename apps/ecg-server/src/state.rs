@@ -40,6 +40,71 @@ pub struct ServerConfig {
     pub webhook_max_attempts: u32,
     /// Timeout of one webhook request.
     pub webhook_timeout: Duration,
+    /// What this node runs (HTTP API, analysis workers, or both).
+    pub role: Role,
+    /// This node's id (owner of the leases it takes); empty = kept in the data directory
+    /// (`node-id`, made on first start).
+    pub node_id: String,
+    /// How long a claimed task stays held without a heartbeat (a dead node's tasks are
+    /// taken over after this).
+    pub lease_ttl: Duration,
+    /// The metadata store: embedded SQLite in the data directory, or PostgreSQL.
+    pub database: DatabaseConfig,
+    /// The blob store: a local directory, or an S3-compatible bucket.
+    pub blobs: BlobConfig,
+}
+
+/// What a node runs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// The HTTP API only.
+    Api,
+    /// Analysis and report workers only (no HTTP listener).
+    Worker,
+    /// Both (the embedded default).
+    #[default]
+    All,
+}
+
+impl Role {
+    /// Whether the node serves HTTP.
+    pub fn serves_http(self) -> bool {
+        matches!(self, Role::Api | Role::All)
+    }
+
+    /// Whether the node runs analysis workers.
+    pub fn runs_workers(self) -> bool {
+        matches!(self, Role::Worker | Role::All)
+    }
+}
+
+/// Where metadata lives.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum DatabaseConfig {
+    /// `ecg.sqlite` in the data directory (one process).
+    #[default]
+    Sqlite,
+    /// A PostgreSQL database shared by every node.
+    Postgres {
+        /// Connection URL.
+        url: String,
+        /// Schema (created when missing); `None` = the default search path.
+        schema: Option<String>,
+        /// Most connections per node.
+        max_connections: usize,
+    },
+}
+
+/// Where bytes live.
+#[derive(Clone, Debug, Default)]
+pub enum BlobConfig {
+    /// `blobs/` in the data directory.
+    #[default]
+    Local,
+    /// An S3-compatible bucket (cache of sealed uploads under `cache/` in the data
+    /// directory unless set).
+    S3(crate::blob::s3::S3Options),
 }
 
 impl ServerConfig {
@@ -64,6 +129,11 @@ impl ServerConfig {
             webhook_retry_max: Duration::from_secs(3600),
             webhook_max_attempts: 8,
             webhook_timeout: Duration::from_secs(10),
+            role: Role::All,
+            node_id: String::new(),
+            lease_ttl: Duration::from_millis(crate::store::DEFAULT_LEASE_MS as u64),
+            database: DatabaseConfig::Sqlite,
+            blobs: BlobConfig::Local,
         }
     }
 }

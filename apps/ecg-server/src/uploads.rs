@@ -621,14 +621,33 @@ pub async fn complete_upload(
 }
 
 /// Streams a whole body into an open session's staging area (replacing any chunks),
-/// hashing as it goes; then verifies and decodes.
+/// hashing as it goes; then verifies and decodes. The body is staged in pieces of 8 MiB,
+/// each recorded as a chunk (the chunk table is what a shared blob store assembles); when
+/// the body is refused the session is left with no chunks, ready for another try.
 pub async fn receive_whole(
     state: &web::Data<AppState>,
     u: &UploadRow,
-    mut payload: web::Payload,
+    payload: web::Payload,
 ) -> ApiResult<UploadRow> {
     ensure_open(u)?;
     state.store.clear_chunks(&u.id)?;
+    if let Err(e) = stage_whole_body(state, u, payload).await {
+        if let Err(clear) = state.store.clear_chunks(&u.id) {
+            tracing::warn!("upload {}: clearing refused pieces: {clear}", u.id);
+        }
+        return Err(e);
+    }
+    let st = state.clone();
+    let row = u.clone();
+    web::block(move || seal_and_decode(&st, &row)).await?
+}
+
+/// Stages and records the body's pieces; checks its size and SHA-256.
+async fn stage_whole_body(
+    state: &web::Data<AppState>,
+    u: &UploadRow,
+    mut payload: web::Payload,
+) -> ApiResult<()> {
     const FLUSH: usize = 8 << 20;
     let mut hasher = Sha256::new();
     let mut offset = 0u64;
@@ -656,6 +675,14 @@ pub async fn receive_whole(
             hasher = web::block(move || -> ApiResult<Sha256> {
                 hasher.update(&data);
                 st.blobs.write_staged(&id, at, &data)?;
+                st.store.insert_chunk(
+                    &id,
+                    &ChunkRow {
+                        offset: at,
+                        length: data.len() as u64,
+                        sha256: sha256_hex(&data),
+                    },
+                )?;
                 Ok(hasher)
             })
             .await??;
@@ -682,17 +709,7 @@ pub async fn receive_whole(
         .with("expected_sha256", &u.sha256)
         .with("actual_sha256", &actual));
     }
-    state.store.insert_chunk(
-        &u.id,
-        &ChunkRow {
-            offset: 0,
-            length: u.size,
-            sha256: actual,
-        },
-    )?;
-    let st = state.clone();
-    let row = u.clone();
-    web::block(move || seal_and_decode(&st, &row)).await?
+    Ok(())
 }
 
 /// Query of a one-request upload.

@@ -1,7 +1,13 @@
 //! The durable task queue's workers: a pool of threads (one per core by default) that take
 //! queued tasks from the database, decode the upload, run the analysis engine, store the
 //! result and move the task on; and render reports. Nothing runs on the HTTP threads.
+//!
+//! Each claim holds a lease in the database (this node's id, an expiry); a heartbeat thread
+//! renews the leases of everything the node is working on, so a task whose node died is
+//! taken over by another node once its lease expires, and a worker that lost its claim
+//! (taken over after a stall, or cancelled) cannot store a result or move the task on.
 
+use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -11,7 +17,7 @@ use ecg_core::Record;
 use crate::engine::{AnalysisKind, EngineError};
 use crate::metadata::TaskMetadata;
 use crate::state::AppState;
-use crate::store::{ReportState, RevisionRow, TaskRow, TaskStatus, Transition};
+use crate::store::{Claim, Lease, ReportState, RevisionRow, TaskRow, TaskStatus, Transition};
 use crate::timestamps::{now_ms, rfc3339};
 use crate::uploads::{decode, record_summary};
 use crate::webhooks::task_event;
@@ -26,37 +32,129 @@ pub fn report_key(task_id: &str) -> String {
     format!("reports/{task_id}.pdf")
 }
 
-/// Starts the worker threads (worker 0 also renders reports).
-pub fn spawn(state: &Arc<AppState>) -> Vec<std::thread::JoinHandle<()>> {
-    (0..state.config.analysis_workers.max(1))
-        .map(|i| {
-            let st = Arc::clone(state);
-            std::thread::Builder::new()
-                .name(format!("analysis-{i}"))
-                .spawn(move || worker_loop(&st, i == 0))
-                .unwrap_or_else(|e| panic!("cannot start worker thread: {e}"))
-        })
-        .collect()
+/// The claims this node holds, renewed by the heartbeat.
+#[derive(Debug, Default)]
+pub struct LeaseKeeper {
+    /// Task id -> still held (false once the heartbeat found the lease gone).
+    held: Mutex<HashMap<String, bool>>,
 }
 
-fn worker_loop(state: &AppState, renders: bool) {
+impl LeaseKeeper {
+    fn hold(&self, task_id: &str) {
+        self.lock().insert(task_id.to_owned(), true);
+    }
+
+    fn release(&self, task_id: &str) {
+        self.lock().remove(task_id);
+    }
+
+    /// Whether the lease on `task_id` is still this node's (as of the last heartbeat).
+    pub fn holds(&self, task_id: &str) -> bool {
+        self.lock().get(task_id).copied().unwrap_or(false)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, bool>> {
+        self.held.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Renews every held lease once; marks the ones lost.
+    pub fn renew(&self, state: &AppState) {
+        let ids: Vec<String> = self
+            .lock()
+            .iter()
+            .filter(|(_, held)| **held)
+            .map(|(id, _)| id.clone())
+            .collect();
+        if ids.is_empty() {
+            return;
+        }
+        match state.store.renew_leases(
+            &state.config.node_id,
+            &ids,
+            state.config.lease_ttl.as_millis() as i64,
+        ) {
+            Ok(lost) => {
+                let mut held = self.lock();
+                for id in lost {
+                    tracing::warn!("task {id}: this node no longer holds its lease");
+                    if let Some(h) = held.get_mut(&id) {
+                        *h = false;
+                    }
+                }
+            }
+            Err(e) => tracing::error!("lease heartbeat: {e}"),
+        }
+    }
+}
+
+fn lease(state: &AppState) -> Lease {
+    Lease {
+        owner: state.config.node_id.clone(),
+        ttl_ms: state.config.lease_ttl.as_millis() as i64,
+    }
+}
+
+/// Starts the worker threads (worker 0 also renders reports) and the lease heartbeat.
+pub fn spawn(state: &Arc<AppState>) -> Vec<std::thread::JoinHandle<()>> {
+    let keeper = Arc::new(LeaseKeeper::default());
+    let mut threads: Vec<_> = (0..state.config.analysis_workers.max(1))
+        .map(|i| {
+            let st = Arc::clone(state);
+            let k = Arc::clone(&keeper);
+            std::thread::Builder::new()
+                .name(format!("analysis-{i}"))
+                .spawn(move || worker_loop(&st, &k, i == 0))
+                .unwrap_or_else(|e| panic!("cannot start worker thread: {e}"))
+        })
+        .collect();
+    let st = Arc::clone(state);
+    threads.push(
+        std::thread::Builder::new()
+            .name("lease-heartbeat".into())
+            .spawn(move || {
+                let every = (st.config.lease_ttl / 3).max(Duration::from_millis(100));
+                while !st.stopping.load(Ordering::Relaxed) {
+                    std::thread::sleep(every);
+                    keeper.renew(&st);
+                }
+            })
+            .unwrap_or_else(|e| panic!("cannot start the heartbeat thread: {e}")),
+    );
+    threads
+}
+
+fn worker_loop(state: &AppState, keeper: &LeaseKeeper, renders: bool) {
     while !state.stopping.load(Ordering::Relaxed) {
-        match state
-            .store
-            .claim_next_task(now_ms(), &|t, seq| task_event(t, seq, "task.processing"))
-        {
+        match state.store.claim_task(now_ms(), &lease(state), &|t, seq| {
+            task_event(t, seq, "task.processing")
+        }) {
             Ok(Some(task)) => {
+                let claim = Claim {
+                    owner: state.config.node_id.clone(),
+                    attempt: task.attempts,
+                };
+                tracing::info!(
+                    "task {}: analysing (node {}, attempt {})",
+                    task.id,
+                    claim.owner,
+                    claim.attempt
+                );
+                keeper.hold(&task.id);
                 state.outbox.notify();
-                run_task(state, task);
+                let id = task.id.clone();
+                run_task(state, keeper, task, &claim);
+                keeper.release(&id);
                 continue;
             }
             Ok(None) => {}
             Err(e) => tracing::error!("queue: {e}"),
         }
         if renders {
-            match state.store.claim_next_report() {
+            match state.store.claim_report(&lease(state)) {
                 Ok(Some(task)) => {
+                    keeper.hold(&task.id);
                     render_report(state, &task);
+                    keeper.release(&task.id);
                     continue;
                 }
                 Ok(None) => {}
@@ -99,9 +197,10 @@ pub fn task_records(state: &AppState, task: &TaskRow) -> Result<Vec<Record>, Str
     Ok(records)
 }
 
-fn fail(state: &AppState, task: &TaskRow, error: String) {
+fn fail(state: &AppState, task: &TaskRow, claim: &Claim, error: String) {
     let mut t = Transition::new(&[TaskStatus::Processing], TaskStatus::Failed);
     t.error = Some(Some(error));
+    t.claim = Some(claim.clone());
     t.event = Some("task.failed");
     if let Err(e) = state
         .store
@@ -118,11 +217,11 @@ struct ProgressState {
     last_event_quarter: u8,
 }
 
-fn run_task(state: &AppState, task: TaskRow) {
+fn run_task(state: &AppState, keeper: &LeaseKeeper, task: TaskRow, claim: &Claim) {
     let kind = AnalysisKind::parse(&task.kind).unwrap_or(AnalysisKind::LongTerm);
     let records = match task_records(state, &task) {
         Ok(r) => r,
-        Err(e) => return fail(state, &task, e),
+        Err(e) => return fail(state, &task, claim, e),
     };
     let _ = state.store.set_progress(&task.id, 5);
     let progress = Mutex::new(ProgressState {
@@ -133,6 +232,9 @@ fn run_task(state: &AppState, task: TaskRow) {
     let report = |fraction: f64| {
         let pct = (5.0 + 90.0 * fraction.clamp(0.0, 1.0)).floor() as u8;
         let Ok(mut p) = progress.lock() else { return };
+        if !keeper.holds(&task.id) {
+            return;
+        }
         if pct <= p.last_pct || (p.last_write.elapsed() < Duration::from_millis(200) && pct < 95) {
             return;
         }
@@ -144,6 +246,7 @@ fn run_task(state: &AppState, task: TaskRow) {
             let mut t = Transition::new(&[TaskStatus::Processing], TaskStatus::Processing);
             t.progress = Some(pct);
             t.event = Some("task.progress");
+            t.claim = Some(claim.clone());
             let _ = state
                 .store
                 .transition(&task.id, &t, &|t, s| task_event(t, s, "task.progress"));
@@ -154,8 +257,8 @@ fn run_task(state: &AppState, task: TaskRow) {
     };
     let analysis = match state.engine.analyse(&records, kind, &report) {
         Ok(a) => a,
-        Err(e @ EngineError::Unavailable(_)) => return fail(state, &task, e.to_string()),
-        Err(EngineError::Failed(msg)) => return fail(state, &task, msg),
+        Err(e @ EngineError::Unavailable(_)) => return fail(state, &task, claim, e.to_string()),
+        Err(EngineError::Failed(msg)) => return fail(state, &task, claim, msg),
     };
     let meta: TaskMetadata = serde_json::from_value(task.metadata.clone()).unwrap_or_default();
     let first = &records[0];
@@ -176,10 +279,17 @@ fn run_task(state: &AppState, task: TaskRow) {
     });
     let bytes = match serde_json::to_vec(&result) {
         Ok(b) => b,
-        Err(e) => return fail(state, &task, format!("serialising the result: {e}")),
+        Err(e) => return fail(state, &task, claim, format!("serialising the result: {e}")),
     };
+    if !keeper.holds(&task.id) {
+        tracing::warn!(
+            "task {}: lease lost during analysis; the result is dropped",
+            task.id
+        );
+        return;
+    }
     if let Err(e) = state.blobs.put(&result_key(&task.id, 1), &bytes) {
-        return fail(state, &task, format!("storing the result: {e}"));
+        return fail(state, &task, claim, format!("storing the result: {e}"));
     }
     let rev = RevisionRow {
         version: 1,
@@ -198,6 +308,7 @@ fn run_task(state: &AppState, task: TaskRow) {
         (TaskStatus::Review, "task.review", ReportState::None)
     };
     let mut t = Transition::new(&[TaskStatus::Processing], to);
+    t.claim = Some(claim.clone());
     t.progress = Some(100);
     t.result_version = Some(1);
     t.report_state = Some(report_state);
@@ -206,9 +317,9 @@ fn run_task(state: &AppState, task: TaskRow) {
         .store
         .transition(&task.id, &t, &|t, s| task_event(t, s, event))
     {
-        Ok(Some(_)) => {}
+        Ok(Some(_)) => tracing::info!("task {}: analysed (node {})", task.id, claim.owner),
         Ok(None) => tracing::info!(
-            "task {} changed state during analysis (cancelled?)",
+            "task {} changed state or holder during analysis (cancelled, or taken over)",
             task.id
         ),
         Err(e) => tracing::error!("task {}: {e}", task.id),

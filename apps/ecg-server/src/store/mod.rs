@@ -2,9 +2,18 @@
 //! revisions, share links, the webhook outbox and idempotency records.
 //!
 //! [`MetadataStore`] is the seam; [`sqlite::SqliteStore`] is the embedded default (one
-//! database file in the data directory, WAL mode, versioned migrations).
+//! database file in the data directory, WAL mode, versioned migrations) and
+//! [`postgres::PostgresStore`] the shared one for many nodes (`docs/DEPLOY.md`).
+//!
+//! The task queue is the `tasks` table. A worker *claims* a task (queued -> processing)
+//! with a *lease*: its node id as owner and an expiry that a heartbeat keeps pushing
+//! forward. A task whose lease expired (its node died) is claimed again by any worker;
+//! the claim's attempt number fences the old holder out (see [`Claim`]).
 
+pub mod postgres;
 pub mod sqlite;
+
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -31,6 +40,12 @@ pub enum StoreError {
         /// The value found.
         value: String,
     },
+    /// PostgreSQL refused an operation or the connection failed.
+    #[error("PostgreSQL: {0}")]
+    Postgres(#[from] tokio_postgres::Error),
+    /// No database connection could be had (pool, runtime or configuration).
+    #[error("database connection: {0}")]
+    Connection(String),
     /// Opening the database or its directory failed.
     #[error("{path}: {source}")]
     Io {
@@ -320,6 +335,51 @@ pub struct TaskFilter {
     pub limit: usize,
 }
 
+/// Times a task may be picked up (after crashes) before it is failed.
+pub const MAX_ATTEMPTS: u32 = 5;
+
+/// Lease of a claim when none is configured (milliseconds).
+pub const DEFAULT_LEASE_MS: i64 = 30_000;
+
+/// The hold a worker asks for when it claims a task or a report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lease {
+    /// The claiming node's id.
+    pub owner: String,
+    /// How long the hold lasts without a heartbeat (milliseconds).
+    pub ttl_ms: i64,
+}
+
+impl Lease {
+    /// The lease of the single-process embedded setup.
+    pub fn local() -> Self {
+        Lease {
+            owner: "local".into(),
+            ttl_ms: DEFAULT_LEASE_MS,
+        }
+    }
+}
+
+/// The claim that made a task `processing`: only its holder may move the task on. A task
+/// taken over after its lease expired has a higher attempt number, so the old holder's
+/// late transitions are refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Claim {
+    /// Node id of the holder.
+    pub owner: String,
+    /// The task's `attempts` after the claim.
+    pub attempt: u32,
+}
+
+/// Work another node made available (delivered by [`MetadataStore::listen`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WakeKind {
+    /// A task or a report was queued.
+    Work,
+    /// A webhook delivery was queued.
+    Outbox,
+}
+
 /// A state change of a task, applied only when the task is in one of `from`.
 #[derive(Clone, Debug)]
 pub struct Transition {
@@ -339,6 +399,8 @@ pub struct Transition {
     pub result_version: Option<u32>,
     /// Webhook event type to emit (`task.completed`, ...).
     pub event: Option<&'static str>,
+    /// Apply only while this claim holds the task (worker transitions).
+    pub claim: Option<Claim>,
 }
 
 impl Transition {
@@ -353,6 +415,7 @@ impl Transition {
             approved: None,
             result_version: None,
             event: None,
+            claim: None,
         }
     }
 }
@@ -531,14 +594,44 @@ pub trait MetadataStore: Send + Sync + 'static {
     fn list_tasks(&self, tenant_id: i64, filter: &TaskFilter) -> StoreResult<Vec<TaskRow>>;
     /// Updates what a queued/awaiting task will analyse (the long-term `submit`).
     fn update_task_request(&self, task: &TaskRow) -> StoreResult<()>;
-    /// Atomically takes the oldest queued task for a worker (-> processing).
+    /// Atomically takes the oldest queued task for a worker (-> processing), with the
+    /// single-process lease ([`Lease::local`]).
     fn claim_next_task(
         &self,
         now: i64,
         events: &dyn Fn(&TaskRow, u64) -> Vec<OutboxMessage>,
+    ) -> StoreResult<Option<TaskRow>> {
+        self.claim_task(now, &Lease::local(), events)
+    }
+    /// Atomically takes a task for a worker (-> processing, `attempts` + 1): first a
+    /// processing task whose lease expired (its worker died; failed instead once it used
+    /// [`MAX_ATTEMPTS`]), else the oldest queued one. Two workers never get the same claim.
+    fn claim_task(
+        &self,
+        now: i64,
+        lease: &Lease,
+        events: &dyn Fn(&TaskRow, u64) -> Vec<OutboxMessage>,
     ) -> StoreResult<Option<TaskRow>>;
-    /// Atomically takes a task whose report is queued.
-    fn claim_next_report(&self) -> StoreResult<Option<TaskRow>>;
+    /// Atomically takes a task whose report is queued, with the single-process lease.
+    fn claim_next_report(&self) -> StoreResult<Option<TaskRow>> {
+        self.claim_report(&Lease::local())
+    }
+    /// Atomically takes a task whose report is queued and not held by a live lease.
+    fn claim_report(&self, lease: &Lease) -> StoreResult<Option<TaskRow>>;
+    /// Extends the leases `owner` holds on these tasks by `ttl_ms`; returns the ids it no
+    /// longer holds (taken over, cancelled or finished).
+    fn renew_leases(
+        &self,
+        owner: &str,
+        task_ids: &[String],
+        ttl_ms: i64,
+    ) -> StoreResult<Vec<String>>;
+    /// Calls `wake` when another process queues work or webhook deliveries. The embedded
+    /// store serves one process, which wakes its own threads: the default does nothing.
+    fn listen(&self, wake: Arc<dyn Fn(WakeKind) + Send + Sync>) -> StoreResult<()> {
+        let _ = wake;
+        Ok(())
+    }
     /// Stores progress of a processing task; returns the task's current status.
     fn set_progress(&self, id: &str, progress: u8) -> StoreResult<Option<TaskStatus>>;
     /// Applies a transition if the task is in an allowed state; returns the new row, or
@@ -552,7 +645,11 @@ pub trait MetadataStore: Send + Sync + 'static {
     ) -> StoreResult<Option<TaskRow>>;
     /// Ids of tasks still waiting for this upload (`awaiting_upload`).
     fn tasks_awaiting_upload(&self, upload_id: &str) -> StoreResult<Vec<String>>;
-    /// Puts tasks left `processing` by a dead process back in the queue; returns them.
+    /// Puts tasks left `processing` by a dead process back in the queue (or fails those
+    /// that used [`MAX_ATTEMPTS`]); returns them. Called when a worker node starts: the
+    /// embedded store (one process) takes every processing task, a shared store only
+    /// those whose lease belongs to this node's id (the others are taken over when their
+    /// lease expires).
     fn requeue_interrupted(&self) -> StoreResult<Vec<String>>;
     /// Sets the report state of a task.
     fn set_report_state(&self, id: &str, state: ReportState) -> StoreResult<()>;
@@ -574,7 +671,9 @@ pub trait MetadataStore: Send + Sync + 'static {
     fn share_by_token(&self, token_hash: &str) -> StoreResult<Option<ShareRow>>;
 
     // --- webhook outbox
-    /// Pending deliveries due at `now`, oldest first.
+    /// Pending deliveries due at `now`, oldest first. A shared store reserves them for a
+    /// while (so two nodes do not send the same message at once); recording the attempt
+    /// ends the reservation.
     fn due_deliveries(&self, now: i64, limit: usize) -> StoreResult<Vec<DeliveryRow>>;
     /// Records one attempt; `next_attempt_at` = None marks it finished with `state`.
     fn record_attempt(

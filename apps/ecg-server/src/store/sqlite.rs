@@ -5,8 +5,9 @@ use std::sync::Mutex;
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
+pub use super::MAX_ATTEMPTS;
 use super::{
-    ChunkInsert, ChunkRow, DeliveryAttempt, DeliveryRow, IdempotencyRecord, MetadataStore,
+    ChunkInsert, ChunkRow, DeliveryAttempt, DeliveryRow, IdempotencyRecord, Lease, MetadataStore,
     OutboxMessage, ReportState, RevisionRow, ShareRow, StoreError, StoreResult, TaskFilter,
     TaskRow, TaskStatus, Tenant, Transition, UploadRow, UploadState,
 };
@@ -143,10 +144,17 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (tenant_id, key)
     );
     "#,
+    // 2: leases of claimed tasks and reports (owner node id, expiry in Unix ms); the same
+    // as migration 2 of the PostgreSQL store.
+    r#"
+    ALTER TABLE tasks ADD COLUMN lease_owner TEXT;
+    ALTER TABLE tasks ADD COLUMN lease_until INTEGER;
+    "#,
 ];
 
-/// Times a task may be picked up (after crashes) before it is failed.
-pub const MAX_ATTEMPTS: u32 = 5;
+/// Number of migrations (the PostgreSQL store has the same).
+#[cfg(test)]
+pub(crate) const MIGRATION_COUNT: usize = MIGRATIONS.len();
 
 /// The SQLite store: one writer connection and a pool of readers (WAL lets readers run
 /// alongside the writer).
@@ -352,6 +360,16 @@ fn insert_outbox(
         )?
         .execute(params![m.id, task.tenant_id, task.id, m.url, m.event_type, seq as i64, m.payload, now])?;
     }
+    Ok(())
+}
+
+/// Fails a task whose lease expired once too often (its analysis keeps killing workers).
+fn fail_exhausted(tx: &rusqlite::Transaction<'_>, id: &str, now: i64) -> StoreResult<()> {
+    tx.execute(
+        "UPDATE tasks SET status = 'failed', error = 'analysis was interrupted too many times', \
+         finished_at = ?2, updated_at = ?2, lease_owner = NULL, lease_until = NULL WHERE id = ?1",
+        params![id, now],
+    )?;
     Ok(())
 }
 
@@ -771,46 +789,101 @@ impl MetadataStore for SqliteStore {
         })
     }
 
-    fn claim_next_task(
+    fn claim_task(
         &self,
         now: i64,
+        lease: &Lease,
         events: &dyn Fn(&TaskRow, u64) -> Vec<OutboxMessage>,
     ) -> StoreResult<Option<TaskRow>> {
         self.write(|c| {
             let tx = c.transaction()?;
-            let id: Option<String> = tx
-                .prepare_cached(
-                    "SELECT id FROM tasks WHERE status = 'queued' ORDER BY queued_at, id LIMIT 1",
-                )?
-                .query_row([], |r| r.get(0))
-                .optional()?;
-            let Some(id) = id else {
-                return Ok(None);
-            };
-            tx.execute(
-                "UPDATE tasks SET status = 'processing', progress = 0, started_at = ?2, updated_at = ?2, \
-                 attempts = attempts + 1, event_seq = event_seq + 1 WHERE id = ?1",
-                params![id, now],
+            loop {
+                // A processing task whose holder stopped renewing its lease comes first.
+                let expired: Option<(String, i64)> = tx
+                    .prepare_cached(
+                        "SELECT id, attempts FROM tasks WHERE status = 'processing' \
+                         AND lease_until IS NOT NULL AND lease_until < ?1 ORDER BY lease_until LIMIT 1",
+                    )?
+                    .query_row([now], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()?;
+                if let Some((id, attempts)) = &expired
+                    && *attempts >= MAX_ATTEMPTS as i64
+                {
+                    fail_exhausted(&tx, id, now)?;
+                    continue;
+                }
+                let id = match expired {
+                    Some((id, _)) => Some(id),
+                    None => tx
+                        .prepare_cached(
+                            "SELECT id FROM tasks WHERE status = 'queued' ORDER BY queued_at, id LIMIT 1",
+                        )?
+                        .query_row([], |r| r.get(0))
+                        .optional()?,
+                };
+                let Some(id) = id else {
+                    tx.commit()?;
+                    return Ok(None);
+                };
+                tx.execute(
+                    "UPDATE tasks SET status = 'processing', progress = 0, started_at = ?2, updated_at = ?2, \
+                     attempts = attempts + 1, event_seq = event_seq + 1, lease_owner = ?3, \
+                     lease_until = ?2 + ?4 WHERE id = ?1",
+                    params![id, now, lease.owner, lease.ttl_ms],
+                )?;
+                let task = load_task(&tx, "id = ?1", &[&id])?;
+                if let Some(t) = &task {
+                    insert_outbox(&tx, t, t.event_seq, events(t, t.event_seq))?;
+                }
+                tx.commit()?;
+                return Ok(task);
+            }
+        })
+    }
+
+    fn claim_report(&self, lease: &Lease) -> StoreResult<Option<TaskRow>> {
+        let now = now_ms();
+        self.write(|c| {
+            let tx = c.transaction()?;
+            let task = load_task(
+                &tx,
+                "report_state = 'queued' AND status <> 'processing' \
+                 AND (lease_until IS NULL OR lease_until < ?1) ORDER BY updated_at LIMIT 1",
+                &[&now],
             )?;
-            let task = load_task(&tx, "id = ?1", &[&id])?;
             if let Some(t) = &task {
-                insert_outbox(&tx, t, t.event_seq, events(t, t.event_seq))?;
+                tx.execute(
+                    "UPDATE tasks SET lease_owner = ?2, lease_until = ?3 WHERE id = ?1",
+                    params![t.id, lease.owner, now + lease.ttl_ms],
+                )?;
             }
             tx.commit()?;
             Ok(task)
         })
     }
 
-    fn claim_next_report(&self) -> StoreResult<Option<TaskRow>> {
+    fn renew_leases(
+        &self,
+        owner: &str,
+        task_ids: &[String],
+        ttl_ms: i64,
+    ) -> StoreResult<Vec<String>> {
+        let until = now_ms() + ttl_ms;
         self.write(|c| {
             let tx = c.transaction()?;
-            let task = load_task(
-                &tx,
-                "report_state = 'queued' ORDER BY updated_at LIMIT 1",
-                &[],
-            )?;
+            let mut lost = Vec::new();
+            for id in task_ids {
+                let n = tx
+                    .prepare_cached(
+                        "UPDATE tasks SET lease_until = ?3 WHERE id = ?1 AND lease_owner = ?2",
+                    )?
+                    .execute(params![id, owner, until])?;
+                if n == 0 {
+                    lost.push(id.clone());
+                }
+            }
             tx.commit()?;
-            Ok(task)
+            Ok(lost)
         })
     }
 
@@ -842,6 +915,14 @@ impl MetadataStore for SqliteStore {
             if !t.from.contains(&cur.status) {
                 return Ok(None);
             }
+            if let Some(claim) = &t.claim {
+                let owner: Option<String> = tx
+                    .prepare_cached("SELECT lease_owner FROM tasks WHERE id = ?1")?
+                    .query_row([id], |r| r.get(0))?;
+                if owner.as_deref() != Some(claim.owner.as_str()) || cur.attempts != claim.attempt {
+                    return Ok(None);
+                }
+            }
             let now = now_ms();
             let seq = if t.event.is_some() {
                 cur.event_seq + 1
@@ -863,7 +944,10 @@ impl MetadataStore for SqliteStore {
                  approved_by = COALESCE(?7, approved_by), approved_at = COALESCE(?8, approved_at), \
                  result_version = COALESCE(?9, result_version), event_seq = ?10, updated_at = ?11, \
                  finished_at = CASE WHEN ?12 THEN ?11 ELSE finished_at END, \
-                 queued_at = COALESCE(?13, queued_at) WHERE id = ?1",
+                 queued_at = COALESCE(?13, queued_at), \
+                 lease_owner = CASE WHEN ?2 = 'processing' THEN lease_owner ELSE NULL END, \
+                 lease_until = CASE WHEN ?2 = 'processing' THEN lease_until ELSE NULL END \
+                 WHERE id = ?1",
                 params![
                     id,
                     t.to.as_str(),
@@ -918,7 +1002,12 @@ impl MetadataStore for SqliteStore {
                 "UPDATE tasks SET status = 'queued', progress = 0, updated_at = ?1 WHERE status = 'processing'",
                 [now],
             )?;
+            // One process serves this database: no lease held before the restart is alive.
             // A report that was being rendered is simply rendered again.
+            tx.execute(
+                "UPDATE tasks SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL",
+                [],
+            )?;
             tx.commit()?;
             Ok(ids)
         })
@@ -927,7 +1016,10 @@ impl MetadataStore for SqliteStore {
     fn set_report_state(&self, id: &str, state: ReportState) -> StoreResult<()> {
         self.write(|c| {
             c.execute(
-                "UPDATE tasks SET report_state = ?2, updated_at = ?3 WHERE id = ?1",
+                "UPDATE tasks SET report_state = ?2, updated_at = ?3, \
+                 lease_owner = CASE WHEN status = 'processing' THEN lease_owner ELSE NULL END, \
+                 lease_until = CASE WHEN status = 'processing' THEN lease_until ELSE NULL END \
+                 WHERE id = ?1",
                 params![id, state.as_str(), now_ms()],
             )?;
             Ok(())

@@ -2,14 +2,224 @@
 //! directory, and talks to it over HTTP.
 #![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
 
+use std::cell::Cell;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_ecg-server");
+
+/// Configuration variables of `ecg-server` that must not leak from the developer's
+/// environment into a test's server.
+const SERVER_ENV: &[&str] = &[
+    "ECG_CONFIG",
+    "ECG_DATA",
+    "ECG_ROLE",
+    "ECG_NODE_ID",
+    "ECG_BIND",
+    "ECG_PUBLIC_URL",
+    "ECG_WORKERS",
+    "ECG_HTTP_WORKERS",
+    "ECG_LEASE_TTL_S",
+    "ECG_MAX_CHUNK_BYTES",
+    "ECG_MAX_UPLOAD_BYTES",
+    "ECG_SESSION_TTL_S",
+    "ECG_PRESIGN_TTL_S",
+    "ECG_WEBHOOK_RETRY_BASE_MS",
+    "ECG_WEBHOOK_MAX_ATTEMPTS",
+    "ECG_DATABASE_URL",
+    "ECG_DATABASE_SCHEMA",
+    "ECG_DATABASE_MAX_CONNECTIONS",
+    "ECG_BLOB_BACKEND",
+    "ECG_S3_BUCKET",
+    "ECG_S3_ENDPOINT",
+    "ECG_S3_REGION",
+    "ECG_S3_ACCESS_KEY_ID",
+    "ECG_S3_SECRET_ACCESS_KEY",
+    "ECG_S3_ALLOW_HTTP",
+    "ECG_S3_VIRTUAL_HOSTED_STYLE",
+    "ECG_S3_PREFIX",
+    "ECG_CACHE_DIR",
+    "ECG_CACHE_MAX_BYTES",
+];
+
+/// A PostgreSQL server and an S3 server for the scale-out variants of the tests.
+#[derive(Clone, Debug)]
+pub struct Services {
+    pub database_url: String,
+    pub s3_endpoint: String,
+    pub s3_bucket: String,
+    pub s3_access_key_id: String,
+    pub s3_secret_access_key: String,
+}
+
+/// The shared backends, as the environment says:
+///
+/// - `ECG_TEST_DATABASE_URL` and `ECG_TEST_S3_ENDPOINT` (with `ECG_TEST_S3_BUCKET`,
+///   `ECG_TEST_S3_ACCESS_KEY_ID`, `ECG_TEST_S3_SECRET_ACCESS_KEY`) set, as printed by
+///   `eval "$(scripts/ci-services.sh)"` in CI: the tests use those servers, and fail if
+///   they cannot reach them;
+/// - `ECG_TEST_SHARED_BACKENDS=start`: the first test starts them with
+///   `scripts/ci-services.sh --no-install` (stopped when the test binary exits);
+/// - `ECG_TEST_SHARED_BACKENDS=required` (or any other value) without the URLs: every test
+///   needing them fails, saying what is missing;
+/// - none of these (a developer's plain `cargo test`): the tests are skipped (returns
+///   `None`) with a notice on stderr.
+pub fn services() -> Option<&'static Services> {
+    static SERVICES: OnceLock<Option<Services>> = OnceLock::new();
+    let s = SERVICES.get_or_init(|| {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let db = var("ECG_TEST_DATABASE_URL");
+        let s3 = var("ECG_TEST_S3_ENDPOINT");
+        let mode = var("ECG_TEST_SHARED_BACKENDS");
+        match (db, s3) {
+            (Some(db), Some(s3)) => {
+                return Some(Services {
+                    database_url: db,
+                    s3_endpoint: s3,
+                    s3_bucket: var("ECG_TEST_S3_BUCKET").unwrap_or_else(|| "ecg-test".into()),
+                    s3_access_key_id: var("ECG_TEST_S3_ACCESS_KEY_ID").unwrap_or_default(),
+                    s3_secret_access_key: var("ECG_TEST_S3_SECRET_ACCESS_KEY").unwrap_or_default(),
+                });
+            }
+            (Some(_), None) | (None, Some(_)) => panic!(
+                "ECG_TEST_DATABASE_URL and ECG_TEST_S3_ENDPOINT must be set together \
+                 (eval \"$(scripts/ci-services.sh)\" sets both)"
+            ),
+            (None, None) => {}
+        }
+        match mode.as_deref() {
+            None => return None,
+            Some("start") => {}
+            Some(other) => panic!(
+                "ECG_TEST_SHARED_BACKENDS={other} says PostgreSQL and S3 must be there, but \
+                 ECG_TEST_DATABASE_URL / ECG_TEST_S3_ENDPOINT are not set: run \
+                 eval \"$(scripts/ci-services.sh)\" first (or ECG_TEST_SHARED_BACKENDS=start)"
+            ),
+        }
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/ci-services.sh");
+        let out = Command::new("bash")
+            .arg(&script)
+            .args(["start", "--no-install", "--watch-pid"])
+            .arg(std::process::id().to_string())
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "could not start PostgreSQL and SeaweedFS for the scale-out tests with {}: {}\n\
+             Run `scripts/ci-services.sh` once (it installs them), or export the ECG_TEST_* \
+             variables it prints.",
+            script.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8(out.stdout).unwrap();
+        let get = |k: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(&format!("export {k}=")))
+                .unwrap_or_else(|| panic!("{k} missing from ci-services.sh output: {text}"))
+                .to_owned()
+        };
+        Some(Services {
+            database_url: get("ECG_TEST_DATABASE_URL"),
+            s3_endpoint: get("ECG_TEST_S3_ENDPOINT"),
+            s3_bucket: get("ECG_TEST_S3_BUCKET"),
+            s3_access_key_id: get("ECG_TEST_S3_ACCESS_KEY_ID"),
+            s3_secret_access_key: get("ECG_TEST_S3_SECRET_ACCESS_KEY"),
+        })
+    });
+    if s.is_none() {
+        // Straight to stderr: the test harness captures `eprintln!` of passing tests.
+        let test = std::thread::current().name().unwrap_or("?").to_owned();
+        let _ = writeln!(
+            std::io::stderr(),
+            "*** SKIPPED {test}: needs PostgreSQL + S3; ECG_TEST_DATABASE_URL and \
+             ECG_TEST_S3_ENDPOINT are not set (eval \"$(scripts/ci-services.sh)\" sets them; \
+             ECG_TEST_SHARED_BACKENDS=start starts the servers for this run) ***"
+        );
+    }
+    s.as_ref()
+}
+
+thread_local! {
+    /// Whether the current test runs its servers on the shared backends.
+    static SHARED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs a test body with every server and key command it starts (by data directory) on
+/// PostgreSQL + S3 instead of SQLite + files. Skipped with a notice when the environment
+/// names no servers (see [`services`]).
+pub fn on_shared_backends(body: impl FnOnce()) {
+    if services().is_none() {
+        return;
+    }
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            SHARED.with(|s| s.set(false));
+        }
+    }
+    SHARED.with(|s| s.set(true));
+    let _reset = Reset;
+    body();
+}
+
+/// Whether the current test runs its servers on the shared backends.
+pub fn shared_backends_active() -> bool {
+    SHARED.with(|s| s.get())
+}
+
+/// The server binary with the backend environment of the node of this data directory
+/// (for the key commands).
+pub fn keys_command(data: &Path) -> Command {
+    server_command(&backend_env(data))
+}
+
+/// A cluster of nodes sharing one PostgreSQL schema and one S3 prefix.
+pub fn cluster_name(seed: &Path) -> String {
+    let full = std::fs::canonicalize(seed).unwrap_or_else(|_| seed.to_owned());
+    format!("t{}", &sha256_hex(full.to_string_lossy().as_bytes())[..20])
+}
+
+/// The environment that puts a node on the shared backends, in cluster `cluster`.
+pub fn shared_env(cluster: &str) -> Vec<(String, String)> {
+    let s = services().expect("shared backends");
+    vec![
+        ("ECG_DATABASE_URL".into(), s.database_url.clone()),
+        ("ECG_DATABASE_SCHEMA".into(), cluster.to_owned()),
+        ("ECG_DATABASE_MAX_CONNECTIONS".into(), "8".into()),
+        ("ECG_S3_BUCKET".into(), s.s3_bucket.clone()),
+        ("ECG_S3_ENDPOINT".into(), s.s3_endpoint.clone()),
+        ("ECG_S3_ACCESS_KEY_ID".into(), s.s3_access_key_id.clone()),
+        (
+            "ECG_S3_SECRET_ACCESS_KEY".into(),
+            s.s3_secret_access_key.clone(),
+        ),
+        ("ECG_S3_PREFIX".into(), cluster.to_owned()),
+    ]
+}
+
+/// The backend environment of a node with this data directory (empty when embedded).
+fn backend_env(data: &Path) -> Vec<(String, String)> {
+    if SHARED.with(|s| s.get()) {
+        shared_env(&cluster_name(data))
+    } else {
+        Vec::new()
+    }
+}
+
+/// A command of the server binary, with a clean configuration environment.
+pub fn server_command(env: &[(String, String)]) -> Command {
+    let mut c = Command::new(BIN);
+    for k in SERVER_ENV {
+        c.env_remove(k);
+    }
+    c.envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    c
+}
 
 /// A path under the shared test data (a missing file fails the test).
 pub fn shared(rel: &str) -> PathBuf {
@@ -24,7 +234,12 @@ pub fn shared(rel: &str) -> PathBuf {
 
 /// `ecg-server keys create --tenant NAME --data DIR`: the key printed on stdout.
 pub fn create_key(data: &Path, tenant: &str) -> String {
-    let out = Command::new(BIN)
+    create_key_env(data, tenant, &backend_env(data))
+}
+
+/// `ecg-server keys create` with a given backend environment.
+pub fn create_key_env(data: &Path, tenant: &str, env: &[(String, String)]) -> String {
+    let out = server_command(env)
         .args(["keys", "create", "--tenant", tenant, "--data"])
         .arg(data)
         .output()
@@ -49,7 +264,12 @@ pub struct Server {
 
 impl Server {
     pub fn start(data: &Path, extra: &[&str]) -> Server {
-        let mut child = Command::new(BIN)
+        Server::start_env(data, extra, &backend_env(data))
+    }
+
+    /// Starts a node (role `api` or `all`) with a given backend environment.
+    pub fn start_env(data: &Path, extra: &[&str], env: &[(String, String)]) -> Server {
+        let mut child = server_command(env)
             .args(["serve", "--bind", "127.0.0.1:0", "--workers", "2", "--data"])
             .arg(data)
             .args(extra)
