@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Scale-out benchmark of ecg-server (docs/BENCHMARKS.md, section Scale-out).
+"""Scale-out benchmark of ecg-server (docs/BENCHMARKS.md, section "HTTP service", subsection Scale-out).
 
 Throughput: tasks completed per minute with 1, 2 and 3 worker processes (`--role worker
 --workers 1` each) behind one API node, over PostgreSQL + S3 (SeaweedFS), all on this
