@@ -95,7 +95,11 @@ fn pages_tokens_windows_edits_undo_and_share() {
     .assert_problem(401, "unauthorized");
     s.get(Some(&other_key), &format!("/api/v1/tasks/{task}/overview"))
         .assert_problem(404, "not-found");
-    let forged = format!("{}0", &token[..token.len() - 1]);
+    // change the last character to a different one (a fixed replacement
+    // would equal the real token whenever the token already ends in it)
+    let last = if token.ends_with('0') { '1' } else { '0' };
+    let forged = format!("{}{last}", &token[..token.len() - 1]);
+    assert_ne!(forged, token);
     s.get(Some(&forged), &format!("/api/v1/tasks/{task}/overview"))
         .assert_problem(401, "unauthorized");
 
