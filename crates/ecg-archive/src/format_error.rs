@@ -16,6 +16,9 @@ pub enum FormatError {
     /// HL7 aECG (`ecg-aecg`).
     #[error("aecg: {0}")]
     Aecg(#[from] ecg_aecg::Error),
+    /// DICOM waveform (`ecg-dicom`).
+    #[error("dicom: {0}")]
+    Dicom(#[from] ecg_dicom::Error),
     /// CSV/TSV tables (`ecg-csv`).
     #[error("csv: {0}")]
     Csv(#[from] ecg_csv::Error),

@@ -1,9 +1,10 @@
 //! The single-file detector registry, tried in the SPEC's order.
 //!
-//! One list: EDF first, then SCP-ECG, then the formats added later (CSV, ISHNE, HL7 aECG
-//! ...), each a single line `SingleFileFormat { detector: &..., decode: ... }`. The first
-//! detector that does not answer [`Confidence::No`] decodes the file; a later detector
-//! therefore never steals an earlier format's files.
+//! One list: EDF first, then SCP-ECG, then the formats added later (ISHNE, HL7 aECG, CSV,
+//! DICOM waveform ...), each a single line
+//! `SingleFileFormat { detector: &..., decode: ... }`. The first detector that does not
+//! answer [`Confidence::No`] decodes the file; a later detector therefore never steals an
+//! earlier format's files.
 
 use ecg_core::{Confidence, DecodeOptions, Detector, Record, SharedBytes};
 
@@ -35,6 +36,7 @@ pub static SINGLE_FILE_FORMATS: &[SingleFileFormat] = &[
     SingleFileFormat { detector: &ecg_ishne::IshneDetector, decode: decode_ishne },
     SingleFileFormat { detector: &ecg_aecg::AecgDetector, decode: decode_aecg },
     SingleFileFormat { detector: &ecg_csv::CsvDetector, decode: decode_csv },
+    SingleFileFormat { detector: &ecg_dicom::DicomDetector, decode: decode_dicom },
 ];
 
 fn decode_ishne(
@@ -47,6 +49,14 @@ fn decode_ishne(
 
 fn decode_aecg(name: &str, data: SharedBytes, opts: &DecodeOptions) -> Result<Record, FormatError> {
     Ok(ecg_aecg::decode(name, data, opts)?)
+}
+
+fn decode_dicom(
+    name: &str,
+    data: SharedBytes,
+    opts: &DecodeOptions,
+) -> Result<Record, FormatError> {
+    Ok(ecg_dicom::decode(name, data, opts)?)
 }
 
 fn decode_csv(name: &str, data: SharedBytes, opts: &DecodeOptions) -> Result<Record, FormatError> {

@@ -1,7 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-//! The formats registered after EDF and SCP (ISHNE, HL7 aECG, CSV): a zip holding one file
-//! of each decodes to records in entry order, and no registered detector steals another
-//! format's files (the project's fixtures and every shared test file).
+//! The formats registered after EDF and SCP (ISHNE, HL7 aECG, CSV, DICOM): a zip holding
+//! one file of each decodes to records in entry order, and no registered detector steals
+//! another format's files (the project's fixtures and every shared test file).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -21,7 +21,7 @@ fn fixture(rel: &str) -> Vec<u8> {
 fn registry_order() {
     assert_eq!(
         single_file_format_names(),
-        ["edf", "scp", "ishne", "aecg", "csv"]
+        ["edf", "scp", "ishne", "aecg", "csv", "dicom"]
     );
 }
 
@@ -168,4 +168,45 @@ fn no_detector_steals_another_formats_files() {
             f.display()
         );
     }
+}
+
+/// DICOM waveform files go through the registry like the other single-file formats (the
+/// last detector, after CSV); a DICOM image in the same upload is skipped, not decoded.
+#[test]
+fn zip_with_dicom_waveforms_decodes_and_skips_a_dicom_image() {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let entries: [(&str, Vec<u8>); 3] = [
+        ("pacs/s0010.dcm", fixture("dicom/pydicom_s0010_12lead.dcm")),
+        (
+            "pacs/image.dcm",
+            fixture("dicom/pydicom_secondary_capture.dcm"),
+        ),
+        ("pacs/100.dcm", fixture("dicom/pydicom_mitdb100_2lead.dcm")),
+    ];
+    for (name, data) in &entries {
+        zip.start_file(*name, stored).unwrap();
+        zip.write_all(data).unwrap();
+    }
+    let bytes = zip.finish().unwrap().into_inner();
+    let source = Source::Bytes {
+        name: "upload.zip".into(),
+        data: SharedBytes::from_vec(bytes),
+    };
+    let decoded = decode_upload(source, &DecodeOptions::default()).unwrap();
+    let got: Vec<(&str, &str, usize)> = decoded
+        .records
+        .iter()
+        .map(|r| (r.name.as_str(), r.format.as_str(), r.signals.len()))
+        .collect();
+    assert_eq!(got, [("s0010.dcm", "dicom", 12), ("100.dcm", "dicom", 2)]);
+    // pydicom's read-back of lead I of s0010 and lead II (MLII) of MIT-BIH 100
+    // (testdata/dicom/REFERENCE.json)
+    let i = decoded.records[0].signal("I").unwrap().stats().unwrap();
+    assert_eq!((i.samples, i.digital_sum), (10_000, -2_122_006));
+    let ii = decoded.records[1].signal("II").unwrap().stats().unwrap();
+    assert_eq!((ii.samples, ii.digital_sum), (3_600, 3_456_056));
+    let skipped: Vec<&str> = decoded.skipped.iter().map(|s| s.entry.as_str()).collect();
+    assert_eq!(skipped, ["pacs/image.dcm"]);
 }
