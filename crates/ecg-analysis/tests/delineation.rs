@@ -35,12 +35,17 @@ fn qtdb(rel: &str) -> PathBuf {
 struct RecordErrors {
     ours: WaveErrors,
     local: WaveErrors,
+    /// Our delineator given lead 0 alone, lead 1 alone.
+    lead: [WaveErrors; 2],
+    /// The better of `lead` per mark, chosen knowing the reference (an oracle).
+    lead_best: WaveErrors,
     pu0: WaveErrors,
     pu1: WaveErrors,
     pu_best: WaveErrors,
 }
 
 fn evaluate(name: &str, reference: &str) -> RecordErrors {
+    let annotator = reference;
     let record = ecg_wfdb::decode_path(&qtdb(name), &DecodeOptions::default()).unwrap();
     let fs = record.signals[0].fs;
     let analysis = analyze(&record, &Config::default()).unwrap();
@@ -81,7 +86,31 @@ fn evaluate(name: &str, reference: &str) -> RecordErrors {
     if let Ok(v) = std::env::var("DEL_QON") {
         cfg.qrs_onset_fraction = v.parse().unwrap();
     }
-    let both: Vec<(MarkedBeat, Option<MarkedBeat>)> = reference
+    if let Ok(v) = std::env::var("WT_QPRE") {
+        cfg.wt_qrs_pre = v.parse().unwrap();
+    }
+    if let Ok(v) = std::env::var("WT_QPOST") {
+        cfg.wt_qrs_post = v.parse().unwrap();
+    }
+    if let Ok(v) = std::env::var("WT_QGAP") {
+        cfg.wt_qrs_gap_s = v.parse().unwrap();
+    }
+    if let Ok(v) = std::env::var("WT_QON") {
+        cfg.wt_qrs_on = v.parse().unwrap();
+    }
+    if let Ok(v) = std::env::var("WT_QOFF") {
+        cfg.wt_qrs_off = v.parse().unwrap();
+    }
+    if let Ok(v) = std::env::var("WT_TEND") {
+        cfg.wt_t_end = v.parse().unwrap();
+    }
+    if let Ok(v) = std::env::var("WT_PON") {
+        cfg.wt_p_on = v.parse().unwrap();
+    }
+    if let Ok(v) = std::env::var("WT_POFF") {
+        cfg.wt_p_off = v.parse().unwrap();
+    }
+    let both: Vec<(MarkedBeat, Option<MarkedBeat>, [MarkedBeat; 2])> = reference
         .iter()
         .filter_map(|rb| {
             let k = beats.partition_point(|&s| s < rb.qrs_peak);
@@ -98,6 +127,53 @@ fn evaluate(name: &str, reference: &str) -> RecordErrors {
                 f64::NAN
             };
             let w = delineate(&refs, fs, r, prev, next, &cfg);
+            if let Ok(path) = std::env::var("DEL_DUMP").map(|p| format!("{p}.{annotator}")) {
+                use std::io::Write;
+                let rel =
+                    |v: Option<i64>| v.map_or("nan".to_string(), |v| (v - r as i64).to_string());
+                let relu = |v: Option<usize>| rel(v.map(|v| v as i64));
+                let mut line = format!("{name},{},{}", rb.qrs_peak, r);
+                for v in [
+                    rb.p_on, rb.p_off, rb.qrs_on, rb.qrs_off, rb.t_off, rb.p_peak, rb.t_peak,
+                ] {
+                    line += &format!(",{}", rel(v));
+                }
+                for v in [
+                    w.p_on, w.p_off, w.qrs_on, w.qrs_off, w.t_off, w.p_peak, w.t_peak,
+                ] {
+                    line += &format!(",{}", relu(v));
+                }
+                for l in 0..2 {
+                    let lw = ecg_analysis::delineate::delineate_lead_wavelet(
+                        refs[l],
+                        fs,
+                        r,
+                        prev,
+                        next,
+                        Some((w.qrs_on.unwrap_or(r), w.qrs_off.unwrap_or(r))),
+                        &cfg,
+                    );
+                    for v in [
+                        lw.p_on, lw.p_off, lw.qrs_on, lw.qrs_off, lw.t_off, lw.p_peak, lw.t_peak,
+                    ] {
+                        line += &format!(",{}", relu(v));
+                    }
+                    line += &format!(
+                        ",{},{},{},{}",
+                        lw.p_amp, lw.t_amp, lw.qrs_modulus, lw.t_modulus
+                    );
+                    let ow = delineate(&refs[l..l + 1], fs, r, prev, next, &cfg);
+                    for v in [ow.p_on, ow.p_off, ow.qrs_on, ow.qrs_off, ow.t_off] {
+                        line += &format!(",{}", relu(v));
+                    }
+                }
+                let mut f = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+                    .unwrap();
+                writeln!(f, "{line}").unwrap();
+            }
             // local median: the beat and up to 4 normal neighbours on each side
             let near: Vec<usize> = (j.saturating_sub(4)..(j + 5).min(beats.len()))
                 .filter(|&k| {
@@ -112,9 +188,14 @@ fn evaluate(name: &str, reference: &str) -> RecordErrors {
                 let mr: Vec<&[f32]> = m.iter().map(|v| v.as_slice()).collect();
                 delineate(&mr, fs, pre, prev, next, &cfg)
             });
+            let alone = |l: usize| {
+                let w = delineate(&refs[l..l + 1], fs, r, prev, next, &cfg);
+                MarkedBeat::from_waves(beats[j], &w, 0)
+            };
             Some((
                 MarkedBeat::from_waves(beats[j], &w, 0),
                 lw.map(|w| MarkedBeat::from_waves(beats[j], &w, r as i64 - pre as i64)),
+                [alone(0), alone(1)],
             ))
         })
         .collect::<Vec<_>>();
@@ -127,6 +208,17 @@ fn evaluate(name: &str, reference: &str) -> RecordErrors {
     let mut ours_sorted = ours.clone();
     ours_sorted.sort_by_key(|b| b.qrs_peak);
     ours_sorted.dedup_by_key(|b| b.qrs_peak);
+    let sorted_lead = |l: usize| {
+        let mut v: Vec<MarkedBeat> = both.iter().map(|x| x.2[l]).collect();
+        v.sort_by_key(|b| b.qrs_peak);
+        v.dedup_by_key(|b| b.qrs_peak);
+        v
+    };
+    let leads_sorted = [sorted_lead(0), sorted_lead(1)];
+    let m_lead = [
+        match_marked(&reference, &leads_sorted[0], window),
+        match_marked(&reference, &leads_sorted[1], window),
+    ];
     let pu0 = read("pu0");
     let pu1 = read("pu1");
     let m = match_marked(&reference, &ours_sorted, window);
@@ -135,6 +227,8 @@ fn evaluate(name: &str, reference: &str) -> RecordErrors {
     let mut out = RecordErrors {
         ours: WaveErrors::default(),
         local: WaveErrors::default(),
+        lead: [WaveErrors::default(), WaveErrors::default()],
+        lead_best: WaveErrors::default(),
         pu0: WaveErrors::default(),
         pu1: WaveErrors::default(),
         pu_best: WaveErrors::default(),
@@ -142,6 +236,10 @@ fn evaluate(name: &str, reference: &str) -> RecordErrors {
     for (i, rb) in reference.iter().enumerate() {
         out.ours.add(rb, m[i].map(|j| &ours_sorted[j]), fs);
         out.local.add(rb, ml[i].map(|j| &local_sorted[j]), fs);
+        let by_lead = [0, 1].map(|l| m_lead[l][i].map(|j| &leads_sorted[l][j]));
+        out.lead[0].add(rb, by_lead[0], fs);
+        out.lead[1].add(rb, by_lead[1], fs);
+        out.lead_best.add_best(rb, &by_lead, fs);
         if std::env::var("DEL_DEBUG").is_ok_and(|v| v == name) {
             let t = m[i].map(|j| ours_sorted[j]);
             println!(
@@ -205,14 +303,22 @@ fn delineation_over_the_qt_database() {
     let mut ours = WaveErrors::default();
     let mut local = WaveErrors::default();
     let mut lrows = Vec::new();
+    let mut lead = [WaveErrors::default(), WaveErrors::default()];
+    let mut lead_best = WaveErrors::default();
+    // the two fixed halves of the list: the settings were chosen looking at the first only
+    let mut halves = [WaveErrors::default(), WaveErrors::default()];
     let mut pu0 = WaveErrors::default();
     let mut pu1 = WaveErrors::default();
     let mut best = WaveErrors::default();
     let mut rows = Vec::new();
-    for name in QTDB {
+    for (k, name) in QTDB.into_iter().enumerate() {
         let e = evaluate(name, "q1c");
         rows.push((name.to_string(), e.ours.stats()));
         ours.merge(&e.ours);
+        halves[k / 10].merge(&e.ours);
+        lead[0].merge(&e.lead[0]);
+        lead[1].merge(&e.lead[1]);
+        lead_best.merge(&e.lead_best);
         local.merge(&e.local);
         lrows.push((name.to_string(), e.local.stats()));
         pu0.merge(&e.pu0);
@@ -233,6 +339,12 @@ fn delineation_over_the_qt_database() {
             "ecg-analysis, 9-beat local median".to_string(),
             local.stats(),
         ),
+        ("ecg-analysis, lead 0 alone".to_string(), lead[0].stats()),
+        ("ecg-analysis, lead 1 alone".to_string(), lead[1].stats()),
+        (
+            "ecg-analysis, better lead per mark (oracle)".to_string(),
+            lead_best.stats(),
+        ),
         ("ecgpuwave lead 0 (.pu0)".to_string(), pu0.stats()),
         ("ecgpuwave lead 1 (.pu1)".to_string(), pu1.stats()),
         ("ecgpuwave best lead per mark".to_string(), best.stats()),
@@ -240,6 +352,19 @@ fn delineation_over_the_qt_database() {
     println!(
         "Pooled over 20 records (reference q1c):\n{}",
         markdown_table(&table)
+    );
+    println!(
+        "Halves (ecg-analysis, both leads, global; settings chosen on records 1-10):\n{}",
+        markdown_table(&[
+            (
+                "records 1-10 (sel114..sel808)".to_string(),
+                halves[0].stats()
+            ),
+            (
+                "records 11-20 (sel820..sele0110)".to_string(),
+                halves[1].stats()
+            ),
+        ])
     );
     // second cardiologist where available
     let mut q2 = WaveErrors::default();
@@ -256,20 +381,21 @@ fn delineation_over_the_qt_database() {
             ("ecgpuwave best lead".to_string(), q2pu.stats())
         ])
     );
+    // the pooled figures of docs/ACCURACY.md, with a little room: a regression fails
     let s = ours.stats();
-    let (m, sd, found) = stat(&s, 2);
-    assert!(
-        m.abs() < 10.0 && sd < 15.0 && found > 0.99,
-        "QRS on {m} {sd}"
-    );
-    let (m, sd, found) = stat(&s, 3);
-    assert!(
-        m.abs() < 10.0 && sd < 20.0 && found > 0.99,
-        "QRS off {m} {sd}"
-    );
-    let (m, sd, found) = stat(&s, 4);
-    assert!(
-        m.abs() < 15.0 && sd < 45.0 && found > 0.95,
-        "T off {m} {sd}"
-    );
+    let bounds = [
+        // (boundary, |mean| <, SD <, found >=)
+        (0, 5.0, 15.5, 0.95),
+        (1, 7.0, 18.0, 0.95),
+        (2, 3.0, 9.5, 1.0),
+        (3, 5.0, 14.0, 1.0),
+        (4, 12.0, 33.0, 1.0),
+    ];
+    for (k, mean, sd_max, found_min) in bounds {
+        let (m, sd, found) = stat(&s, k);
+        assert!(
+            m.abs() < mean && sd < sd_max && found >= found_min,
+            "boundary {k}: {m:+.1} ± {sd:.1} ms, found {found:.3}"
+        );
+    }
 }
