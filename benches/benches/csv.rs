@@ -6,12 +6,13 @@
 //!
 //! Criterion group `csv_decode` (throughput = file bytes): `ecg_csv::decode` of the
 //! memory-mapped file: dialect sniffing, every row parsed into per-lead `i32` columns,
-//! sampling rate derived from the time column.
+//! sampling rate derived from the time column; once on the default rayon pool (blocks of
+//! lines parsed in parallel) and once inside a 1-thread pool (the sequential parse).
 //!
-//! Then a side-by-side table: the same decode timed for both readers (median of 3), the
-//! peer being `benches/peers/csv_peer.py` (pandas `read_csv`, C engine) run with
-//! `ECG_PEER_PYTHON` (default `/work/venv/bin/python`). The peer's column sums are
-//! checked against ours.
+//! Then a side-by-side table: the same decodes timed (median of 3) next to the peer,
+//! `benches/peers/csv_peer.py` (pandas `read_csv`, C engine) run with `ECG_PEER_PYTHON`
+//! (default `/work/venv/bin/python`). The peer's column sums are checked against ours,
+//! and the parallel record against the sequential one.
 //!
 //! Run: `cargo bench -p ecg-benches --bench csv`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -76,6 +77,11 @@ fn decode(path: &Path) -> ecg_core::Record {
     ecg_csv::decode("bench.csv", data, &DecodeOptions::default()).unwrap()
 }
 
+/// [`decode`] inside a 1-thread rayon pool: the sequential row parse.
+fn decode_one_thread(pool: &rayon::ThreadPool, path: &Path) -> ecg_core::Record {
+    pool.install(|| decode(path))
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
@@ -98,6 +104,16 @@ fn main() {
         record.signals[0].fs
     );
 
+    let one_thread = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    assert!(
+        decode_one_thread(&one_thread, &path) == record,
+        "the sequential and the parallel parse differ"
+    );
+    let threads = rayon::current_num_threads();
+
     let mut c = Criterion::default()
         .configure_from_args()
         .sample_size(10)
@@ -108,18 +124,26 @@ fn main() {
         g.bench_function(format!("12lead_{mb}mb"), |b| {
             b.iter(|| black_box(decode(&path)))
         });
+        g.bench_function(format!("12lead_{mb}mb_1thread"), |b| {
+            b.iter(|| black_box(decode_one_thread(&one_thread, &path)))
+        });
         g.finish();
     }
     c.final_summary();
 
     // Side by side, same file, same session.
-    let ours: Vec<f64> = (0..3)
-        .map(|_| {
-            let t = Instant::now();
-            black_box(decode(&path));
-            t.elapsed().as_secs_f64()
-        })
-        .collect();
+    let time = |f: &dyn Fn() -> ecg_core::Record| {
+        let runs: Vec<f64> = (0..3)
+            .map(|_| {
+                let t = Instant::now();
+                black_box(f());
+                t.elapsed().as_secs_f64()
+            })
+            .collect();
+        median(runs)
+    };
+    let ours_s = time(&|| decode(&path));
+    let sequential_s = time(&|| decode_one_thread(&one_thread, &path));
     let python =
         std::env::var("ECG_PEER_PYTHON").unwrap_or_else(|_| "/work/venv/bin/python".into());
     let out = Command::new(&python)
@@ -127,12 +151,15 @@ fn main() {
         .args(["--repeat", "3"])
         .arg(&path)
         .output();
-    let ours_s = median(ours);
     let mbps = |s: f64| bytes as f64 / s / 1e6;
     println!("\ncsv side by side ({bytes} bytes, {rows} rows x 13 columns, median of 3):");
     println!(
-        "  ecg-csv decode:        {ours_s:.3} s  {:.0} MB/s",
+        "  ecg-csv decode ({threads} threads):  {ours_s:.3} s  {:.0} MB/s",
         mbps(ours_s)
+    );
+    println!(
+        "  ecg-csv decode (1 thread):   {sequential_s:.3} s  {:.0} MB/s",
+        mbps(sequential_s)
     );
     match out {
         Ok(o) if o.status.success() => {
@@ -146,10 +173,11 @@ fn main() {
                 .collect();
             let peer_s = median(runs);
             println!(
-                "  pandas {} read_csv:   {peer_s:.3} s  {:.0} MB/s   (ecg-csv is {:.2}x pandas)",
+                "  pandas {} read_csv:    {peer_s:.3} s  {:.0} MB/s   (ecg-csv is {:.2}x pandas, {:.2}x with 1 thread)",
                 j["pandas"].as_str().unwrap_or("?"),
                 mbps(peer_s),
-                peer_s / ours_s
+                peer_s / ours_s,
+                peer_s / sequential_s
             );
             assert_eq!(j["rows"].as_u64().unwrap(), rows as u64);
             for s in &record.signals {

@@ -30,6 +30,10 @@
 //!   table's own steps. Missing cells (empty, `NaN`, `NA`, `null`, `-`) are
 //!   [`MISSING_SAMPLE`] (`Signal::missing_value`). A column without a unit gets `mV`
 //!   (or `uV` when its largest magnitude exceeds 20), with a warning.
+//! - **Parallel parse**: tables over 1 MiB are parsed in blocks of whole lines on the
+//!   rayon pool and merged in file order into exactly the sequential result (samples,
+//!   rate, warnings, and errors with their true line numbers); a line feed always ends a
+//!   row, also inside quotes, so block boundaries are row boundaries.
 //!
 //! ```
 //! use ecg_core::{Confidence, DecodeOptions, SharedBytes};
@@ -63,14 +67,15 @@ mod decode;
 mod dialect;
 mod error;
 mod number;
+mod rows;
 
 use ecg_core::{Confidence, Detector};
 
 pub use decode::{
-    DECIMAL_SEPARATOR, DECIMALS, DELIMITER, FREQUENCY_SOURCE, MAX_DECIMALS, MISSING_SAMPLE,
-    TIME_COLUMN, decode, decode_path,
+    DECIMAL_SEPARATOR, DECIMALS, DELIMITER, FREQUENCY_SOURCE, TIME_COLUMN, decode, decode_path,
 };
 pub use error::{Error, Result};
+pub use rows::{MAX_DECIMALS, MISSING_SAMPLE};
 
 /// Says whether `data` is a numeric CSV/TSV table, looking at its first 64 KiB:
 /// [`Confidence::Maybe`] when at least two rows (after an optional header line) split

@@ -134,6 +134,106 @@ impl<'a> Iterator for Cells<'a> {
     }
 }
 
+impl Cells<'_> {
+    /// Fast path for a byte delimiter: when the next cell is a plain decimal written
+    /// without blanks, quotes or exponent (`[+-]digits[sep digits]`, at most 18 digits)
+    /// and ends at the delimiter or the end of the line, consumes it and returns
+    /// `(mantissa, decimals, start, end)`: the value as written (trailing zeros kept: see
+    /// [`normalise`]) and where the cell is in the line. The cell it reads is the one
+    /// [`Iterator::next`] would give, and [`parse_cell`] would read the same value from
+    /// it. Otherwise returns `None` and consumes nothing.
+    #[inline]
+    pub(crate) fn next_plain_number(&mut self, decimal: u8) -> Option<(i64, u32, usize, usize)> {
+        let Delimiter::Byte(delimiter) = self.delimiter else {
+            return None;
+        };
+        if self.done || delimiter == decimal || delimiter == b' ' {
+            return None;
+        }
+        let start = self.pos;
+        let (mantissa, decimals, end) = plain_number(self.line, start, delimiter, decimal)?;
+        if end >= self.line.len() {
+            self.done = true;
+        } else {
+            self.pos = end + 1;
+        }
+        Some((mantissa, decimals, start, end))
+    }
+}
+
+/// Reads `[+-]digits[decimal digits]` at `start` that ends at `delimiter` or the end of
+/// `line`: `(mantissa, decimals, end)` with `end` the index of the delimiter (or
+/// `line.len()`), `None` for anything else (no digit, more than 18 digits, other bytes).
+#[inline]
+fn plain_number(
+    line: &[u8],
+    start: usize,
+    delimiter: u8,
+    decimal: u8,
+) -> Option<(i64, u32, usize)> {
+    const MAX_PLAIN_DIGITS: usize = MAX_DIGITS as usize;
+    let n = line.len();
+    let mut i = start;
+    let negative = match line.get(i) {
+        Some(b'-') => {
+            i += 1;
+            true
+        }
+        Some(b'+') => {
+            i += 1;
+            false
+        }
+        _ => false,
+    };
+    let mut mantissa: i64 = 0;
+    let int_start = i;
+    let stop = n.min(int_start + MAX_PLAIN_DIGITS);
+    while i < stop {
+        let v = line[i].wrapping_sub(b'0');
+        if v > 9 {
+            break;
+        }
+        mantissa = mantissa * 10 + i64::from(v);
+        i += 1;
+    }
+    let int_digits = i - int_start;
+    let mut frac_digits = 0;
+    if i < n && line[i] == decimal {
+        i += 1;
+        let frac_start = i;
+        let stop = n.min(frac_start + (MAX_PLAIN_DIGITS - int_digits));
+        while i < stop {
+            let v = line[i].wrapping_sub(b'0');
+            if v > 9 {
+                break;
+            }
+            mantissa = mantissa * 10 + i64::from(v);
+            i += 1;
+        }
+        frac_digits = i - frac_start;
+    }
+    if int_digits + frac_digits == 0 || (i < n && line[i] != delimiter) {
+        // Not plain (or a 19th digit, an exponent, a blank...): the general path decides.
+        return None;
+    }
+    let mantissa = if negative { -mantissa } else { mantissa };
+    Some((mantissa, frac_digits as u32, i))
+}
+
+/// `(mantissa, decimals)` with trailing fractional zeros removed (`(0, 0)` for zero): the
+/// form [`parse_cell`] gives.
+#[inline]
+pub(crate) fn normalise(mut mantissa: i64, mut decimals: u32) -> (i64, u32) {
+    if mantissa == 0 {
+        return (0, 0);
+    }
+    while decimals > 0 && mantissa % 10 == 0 {
+        mantissa /= 10;
+        decimals -= 1;
+    }
+    (mantissa, decimals)
+}
+
 /// Index just after the closing quote of a quoted cell starting at `start` (or the end of
 /// the line when unterminated). Doubled quotes inside are skipped.
 fn quoted_end(line: &[u8], start: usize) -> usize {
