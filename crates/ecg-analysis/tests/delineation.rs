@@ -86,6 +86,9 @@ fn evaluate(name: &str, reference: &str) -> RecordErrors {
     if let Ok(v) = std::env::var("DEL_QON") {
         cfg.qrs_onset_fraction = v.parse().unwrap();
     }
+    if let Ok(v) = std::env::var("DEL_WAVELET_MAX_LEADS") {
+        cfg.wavelet_max_leads = v.parse().unwrap();
+    }
     if let Ok(v) = std::env::var("WT_QPRE") {
         cfg.wt_qrs_pre = v.parse().unwrap();
     }
