@@ -1165,8 +1165,16 @@ pub(crate) mod tests {
             r in 0usize..1300,
             fs in 100.0f64..2000.0,
             rr in -1.0f64..3.0,
+            qa in 0usize..1500,
+            qb in 0usize..1500,
         ) {
             let w = delineate(&[&x, &x], fs, r, rr, rr, &Default::default());
+            let lw = delineate_lead_wavelet(&x, fs, r, rr, rr, Some((qa, qb)), &Default::default());
+            for (a, b) in [(lw.p_on, lw.p_peak), (lw.p_peak, lw.p_off), (lw.t_peak, lw.t_off)] {
+                if let (Some(a), Some(b)) = (a, b) {
+                    proptest::prop_assert!(a <= b);
+                }
+            }
             if let (Some(a), Some(b)) = (w.qrs_on, w.qrs_off) {
                 proptest::prop_assert!(a <= r && r <= b);
             }
