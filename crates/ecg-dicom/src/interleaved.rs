@@ -123,18 +123,55 @@ impl SampleSource for InterleavedChannel {
     fn read(&self, start: usize, out: &mut [i32]) -> ecg_core::Result<()> {
         let width = self.encoding.bytes();
         let stride = self.channels * width;
-        let bytes = self.data.as_slice();
-        for (k, o) in out.iter_mut().enumerate() {
-            let at = (start + k) * stride + self.channel * width;
-            let value = bytes
-                .get(at..at + width)
-                .and_then(|b| self.encoding.decode(b));
-            *o = value.ok_or_else(|| ecg_core::Error::Source {
-                signal: self.label.clone(),
-                sample: start + k,
-                message: "waveform data ends early or an unsigned 32-bit sample exceeds 2^31-1"
-                    .into(),
-            })?;
+        let fail = |sample: usize| ecg_core::Error::Source {
+            signal: self.label.clone(),
+            sample,
+            message: "waveform data ends early or an unsigned 32-bit sample exceeds 2^31-1".into(),
+        };
+        if out.is_empty() {
+            return Ok(());
+        }
+        // The bytes from this channel's first requested sample to its last one: every
+        // `stride`-long chunk starts with one sample of this channel (the last chunk may
+        // be shorter than `stride`, never shorter than `width`).
+        let offset = self.channel * width;
+        let first_byte = start
+            .checked_mul(stride)
+            .and_then(|b| b.checked_add(offset));
+        let end_byte = (start.checked_add(out.len() - 1))
+            .and_then(|last| last.checked_mul(stride))
+            .and_then(|b| b.checked_add(offset + width));
+        let bytes = match (first_byte, end_byte) {
+            (Some(a), Some(b)) => self.data.get(a..b).ok_or_else(|| fail(start))?,
+            _ => return Err(fail(start)),
+        };
+        let samples = out.iter_mut().zip(bytes.chunks(stride));
+        // One loop per encoding: the match stays out of the per-sample path.
+        match self.encoding {
+            SampleEncoding::SignedByte => {
+                samples.for_each(|(o, c)| *o = i32::from(c[0] as i8));
+            }
+            SampleEncoding::UnsignedByte => samples.for_each(|(o, c)| *o = i32::from(c[0])),
+            SampleEncoding::MuLaw => {
+                samples.for_each(|(o, c)| *o = i32::from(mu_law_to_linear(c[0])));
+            }
+            SampleEncoding::ALaw => {
+                samples.for_each(|(o, c)| *o = i32::from(a_law_to_linear(c[0])));
+            }
+            SampleEncoding::SignedShort => {
+                samples.for_each(|(o, c)| *o = i32::from(i16::from_le_bytes([c[0], c[1]])));
+            }
+            SampleEncoding::UnsignedShort => {
+                samples.for_each(|(o, c)| *o = i32::from(u16::from_le_bytes([c[0], c[1]])));
+            }
+            SampleEncoding::SignedLong => {
+                samples.for_each(|(o, c)| *o = i32::from_le_bytes([c[0], c[1], c[2], c[3]]));
+            }
+            SampleEncoding::UnsignedLong => {
+                for (k, (o, c)) in samples.enumerate() {
+                    *o = self.encoding.decode(c).ok_or_else(|| fail(start + k))?;
+                }
+            }
         }
         Ok(())
     }
@@ -176,6 +213,14 @@ mod tests {
         let mut out = [0; 2];
         ch.read(1, &mut out).unwrap();
         assert_eq!(out, [-4, -6]);
+        // past the end, and past usize: errors, not panics
+        assert!(ch.read(2, &mut out).is_err());
+        assert!(ch.read(usize::MAX, &mut out).is_err());
+        let mut first = [0; 1];
+        let ch0 = InterleavedChannel { channel: 0, ..ch };
+        ch0.read(0, &mut first).unwrap();
+        assert_eq!(first, [1]);
+        ch0.read(2, &mut []).unwrap();
         assert_eq!(
             SampleEncoding::UnsignedLong.decode(&u32::MAX.to_le_bytes()),
             None

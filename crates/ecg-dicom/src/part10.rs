@@ -348,13 +348,14 @@ impl<'a> Parser<'a> {
             let (items, _) = self.sequence(start, Some(end), explicit, depth, pos)?;
             return Ok((element(Value::Items(items)), end));
         }
-        if vr.is_none()
+        // Implicit VR, and explicit UN (a sequence converted from implicit VR keeps its
+        // implicit encoding, PS3.5 6.2.2): a value starting with an item tag is a sequence.
+        if (vr.is_none() || vr == Some(*b"UN"))
             && length >= 8
             && !is_bulk_data(tag)
             && self.tag_at(start).ok() == Some(ITEM)
         {
-            // Implicit VR: a value starting with an item tag is a sequence. Values that do
-            // not parse as one stay bytes.
+            // Values that do not parse as a sequence stay bytes.
             let saved = self.count;
             match self.sequence(start, Some(end), false, depth, pos) {
                 Ok((items, _)) => return Ok((element(Value::Items(items)), end)),
@@ -538,6 +539,22 @@ mod tests {
         let data = implicit(0x003A_0208, samples.len() as u32, &samples);
         let set = read_dataset(&data, 0, false, None).unwrap();
         assert_eq!(set.items(tags::CHANNEL_SOURCE).len(), 1);
+    }
+
+    #[test]
+    fn explicit_un_sequences_are_read_in_implicit_vr() {
+        let inner = implicit(0x0008_0100, 4, b"2:1 ");
+        let item = implicit(ITEM, inner.len() as u32, &inner);
+        let mut data = explicit(0x003A_0208, b"UN", &item);
+        data.extend(explicit(0x003A_0210, b"DS", b"0.5 "));
+        let set = read_dataset(&data, 0, true, None).unwrap();
+        let items = set.items(tags::CHANNEL_SOURCE);
+        assert_eq!(items.len(), 1);
+        assert_eq!(items[0].elements[0].tag, 0x0008_0100);
+        assert!(matches!(
+            &set.get(tags::SENSITIVITY).unwrap().value,
+            Value::Bytes(r) if r.len() == 4
+        ));
     }
 
     #[test]
