@@ -425,10 +425,11 @@ pub(crate) struct Timestamp {
 }
 
 impl Timestamp {
-    /// Nanoseconds since 1970-01-01T00:00 (wall clock).
-    pub(crate) fn nanos(&self) -> i64 {
+    /// Nanoseconds since 1970-01-01T00:00 (wall clock), as `i128`: years 0000 to 9999
+    /// are further from 1970 than an `i64` of nanoseconds reaches.
+    pub(crate) fn nanos(&self) -> i128 {
         let (y, m, d) = self.date;
-        days_from_civil(y, m, d) * 86_400_000_000_000 + self.nanos_of_day
+        i128::from(days_from_civil(y, m, d)) * 86_400_000_000_000 + i128::from(self.nanos_of_day)
     }
 }
 
@@ -575,5 +576,9 @@ mod tests {
         assert!(parse_timestamp(b"2024-01-01T00:00:00+01:00").is_some());
         assert!(parse_timestamp(b"2024-01-01X00:00:00").is_none());
         assert!(parse_timestamp(b"2024-01-01T00:00:00.").is_none());
+        // far from 1970 (past an i64 of nanoseconds): no overflow
+        let far = parse_timestamp(b"9999-12-31T23:59:59").unwrap();
+        let early = parse_timestamp(b"0000-01-01T00:00:00").unwrap();
+        assert_eq!(far.nanos() - early.nanos(), 315_569_519_999_000_000_000);
     }
 }
