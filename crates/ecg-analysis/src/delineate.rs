@@ -52,7 +52,8 @@
 //!   the robust T rule already combine the leads and stand alone.
 //!
 //! The thresholds are round values (the wavelet ones those of Martínez et al., except the
-//! 40 ms gap between QRS modulus maxima); they were checked against the cardiologists'
+//! 40 ms gap between QRS modulus maxima and the 6%/9% fractions that keep maxima in the
+//! QRS); they were checked against the cardiologists'
 //! marks of the QT database, looking at its first ten records only for the wavelet settings
 //! and the few-lead median (docs/ACCURACY.md reports both halves).
 
