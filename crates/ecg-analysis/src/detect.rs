@@ -251,7 +251,8 @@ pub fn detect_prepared(
             let rel0 = grid_offset + start - first_block_start;
             for i in start..end {
                 let pos = (rel0 + (i - start)) as f64 * inv_block - 0.5;
-                let b0 = pos.floor().max(0.0) as usize;
+                // pos >= -0.5: the saturating cast is floor(max(pos, 0))
+                let b0 = pos as usize;
                 let b1 = (b0 + 1).min(nblocks - 1);
                 let f = (pos - b0 as f64).clamp(0.0, 1.0) as f32;
                 let s = (scales[b0] * (1.0 - f) + scales[b1] * f).max(SCALE_FLOOR);
