@@ -43,7 +43,9 @@
 //!   lead): each lead is also delineated alone by a wavelet delineator in the manner of
 //!   Martínez et al. (IEEE TBME 2004; [`delineate_lead_wavelet`]: quadratic-spline à-trous
 //!   transform at 250 Hz, QRS onset/offset from the modulus maxima of scale 2^2 around R,
-//!   T end and P boundaries from scale 2^4 around the wave peaks), and every global boundary
+//!   T end and P boundaries from scale 2^4 around the wave peaks; a T end is taken after
+//!   a second, opposite lobe of the scale-2^4 transform that follows within 100 ms
+//!   ([`DelineatorConfig::wt_t_second`], a biphasic T), and every global boundary
 //!   becomes the median of the estimate above and the leads' wavelet estimates (P and T
 //!   candidates only from leads whose wave reaches [`DelineatorConfig::p_min_mv`] /
 //!   [`DelineatorConfig::t_min_mv`]; whether a P or T wave is present is still decided by
@@ -52,8 +54,8 @@
 //!   the robust T rule already combine the leads and stand alone.
 //!
 //! The thresholds are round values (the wavelet ones those of Martínez et al., except the
-//! 40 ms gap between QRS modulus maxima and the 6%/9% fractions that keep maxima in the
-//! QRS); they were checked against the cardiologists'
+//! 40 ms gap between QRS modulus maxima, the 6%/9% fractions that keep maxima in the
+//! QRS and the 15% / 100 ms of the biphasic T rule); they were checked against the cardiologists'
 //! marks of the QT database, looking at its first ten records only for the wavelet settings
 //! and the few-lead median (docs/ACCURACY.md reports both halves).
 
@@ -112,6 +114,17 @@ pub struct DelineatorConfig {
     pub wt_qrs_off: f32,
     /// T end where the scale-2^4 modulus falls to this fraction of the descending maximum.
     pub wt_t_end: f32,
+    /// Biphasic T in the wavelet delineator: when, within
+    /// [`DelineatorConfig::wt_t_second_s`] after the T end found from the descending
+    /// maximum, the scale-2^4 transform has a maximum of the opposite sign (a second phase
+    /// of the wave) above this fraction of the descending maximum's modulus, the T end is
+    /// taken after that lobe instead (at most two phases: not when the T peak already is
+    /// the later lobe of a biphasic T by [`DelineatorConfig::t_second_lobe`]). 0 turns the
+    /// rule off.
+    pub wt_t_second: f32,
+    /// Longest time (s) after the T end in which the biphasic rule of
+    /// [`DelineatorConfig::wt_t_second`] looks for the second lobe.
+    pub wt_t_second_s: f64,
     /// P onset where the scale-2^4 modulus falls to this fraction of the rising maximum.
     pub wt_p_on: f32,
     /// P offset where the scale-2^4 modulus falls to this fraction of the falling maximum.
@@ -148,6 +161,8 @@ impl Default for DelineatorConfig {
             wt_qrs_on: 0.05,
             wt_qrs_off: 0.125,
             wt_t_end: 0.4,
+            wt_t_second: 0.15,
+            wt_t_second_s: 0.1,
             wt_p_on: 0.5,
             wt_p_off: 0.9,
         }
@@ -874,12 +889,14 @@ pub fn delineate_lead_wavelet(
         if let Some(mut k) = (ts..te).max_by(|&a, &b| dev(a).abs().total_cmp(&dev(b).abs())) {
             let mut amp = dev(k);
             let lobe_end = te.min(k + ms(0.15));
+            let mut biphasic = false;
             if let Some(k2) = (k + 1..lobe_end)
                 .min_by(|&a, &b| (dev(a) * amp.signum()).total_cmp(&(dev(b) * amp.signum())))
                 && -dev(k2) * amp.signum() > cfg.t_second_lobe * amp.abs()
             {
                 k = k2;
                 amp = dev(k2);
+                biphasic = true;
             }
             let sg = amp.signum();
             let e = (k + ms(0.15)).min(n - 2);
@@ -888,8 +905,21 @@ pub fn delineate_lead_wavelet(
                 && -w4[nb] * sg > 0.0
                 && amp != 0.0
             {
-                let limit = (ry + ms(0.9 * rr_next)).min(n - 2);
-                let end = boundary_from(w4, nb, cfg.wt_t_end, 1, limit.max(nb));
+                let limit = (ry + ms(0.9 * rr_next)).min(n - 2).max(nb);
+                let mut end = boundary_from(w4, nb, cfg.wt_t_end, 1, limit);
+                // biphasic T: a later lobe of the opposite sign and comparable size
+                let look = (end + ms(cfg.wt_t_second_s)).min(limit);
+                if cfg.wt_t_second > 0.0
+                    && !biphasic
+                    && let Some(nb2) =
+                        (end..=look).max_by(|&a, &b| (w4[a] * sg).total_cmp(&(w4[b] * sg)))
+                    && w4[nb2] * sg >= cfg.wt_t_second * w4[nb].abs()
+                {
+                    if let Some(z) = (nb..nb2).find(|&i| w4[i] * sg >= 0.0) {
+                        k = z;
+                    }
+                    end = boundary_from(w4, nb2, cfg.wt_t_end, 1, limit);
+                }
                 out.t_peak = Some(to_in(k));
                 out.t_off = Some(to_in(end));
                 out.t_amp = amp;

@@ -107,6 +107,12 @@ fn evaluate(name: &str, reference: &str) -> RecordErrors {
     if let Ok(v) = std::env::var("WT_TEND") {
         cfg.wt_t_end = v.parse().unwrap();
     }
+    if let Ok(v) = std::env::var("WT_T2") {
+        cfg.wt_t_second = v.parse().unwrap();
+    }
+    if let Ok(v) = std::env::var("WT_T2S") {
+        cfg.wt_t_second_s = v.parse().unwrap();
+    }
     if let Ok(v) = std::env::var("WT_PON") {
         cfg.wt_p_on = v.parse().unwrap();
     }
@@ -392,7 +398,7 @@ fn delineation_over_the_qt_database() {
         (1, 7.0, 18.0, 0.95),
         (2, 3.0, 9.5, 1.0),
         (3, 5.0, 14.0, 1.0),
-        (4, 12.0, 33.0, 1.0),
+        (4, 5.0, 23.5, 1.0),
     ];
     for (k, mean, sd_max, found_min) in bounds {
         let (m, sd, found) = stat(&s, k);
