@@ -125,6 +125,10 @@ pub struct DelineatorConfig {
     /// Longest time (s) after the T end in which the biphasic rule of
     /// [`DelineatorConfig::wt_t_second`] looks for the second lobe.
     pub wt_t_second_s: f64,
+    /// P offset from the first modulus maximum of the scale-2^4 transform after the P peak
+    /// (the P wave's own falling slope) rather than the largest one up to QRS onset (which
+    /// can be the start of the QRS seen through the wide scale).
+    pub wt_p_first_maximum: bool,
     /// P onset where the scale-2^4 modulus falls to this fraction of the rising maximum.
     pub wt_p_on: f32,
     /// P offset where the scale-2^4 modulus falls to this fraction of the falling maximum.
@@ -163,6 +167,7 @@ impl Default for DelineatorConfig {
             wt_t_end: 0.4,
             wt_t_second: 0.15,
             wt_t_second_s: 0.1,
+            wt_p_first_maximum: true,
             wt_p_on: 0.5,
             wt_p_off: 0.9,
         }
@@ -950,7 +955,16 @@ pub fn delineate_lead_wavelet(
             let a0 = k.saturating_sub(ms(0.1)).max(1);
             let rise = (a0..=k).max_by(|&a, &b| (w4[a] * sg).total_cmp(&(w4[b] * sg)));
             let b1 = (k + ms(0.1)).min(gon);
-            let fall = (k..=b1).max_by(|&a, &b| (-w4[a] * sg).total_cmp(&(-w4[b] * sg)));
+            let falling = |i: usize| -w4[i] * sg;
+            let first_fall = if cfg.wt_p_first_maximum {
+                (k + 1..b1).find(|&i| {
+                    falling(i) > 0.0 && falling(i) >= falling(i - 1) && falling(i) > falling(i + 1)
+                })
+            } else {
+                None
+            };
+            let fall =
+                first_fall.or_else(|| (k..=b1).max_by(|&a, &b| falling(a).total_cmp(&falling(b))));
             if let (Some(na), Some(nb)) = (rise, fall)
                 && w4[na] * sg > 0.0
                 && -w4[nb] * sg > 0.0

@@ -113,6 +113,9 @@ fn evaluate(name: &str, reference: &str) -> RecordErrors {
     if let Ok(v) = std::env::var("WT_T2S") {
         cfg.wt_t_second_s = v.parse().unwrap();
     }
+    if let Ok(v) = std::env::var("WT_PFIRST") {
+        cfg.wt_p_first_maximum = v == "1";
+    }
     if let Ok(v) = std::env::var("WT_PON") {
         cfg.wt_p_on = v.parse().unwrap();
     }
@@ -395,7 +398,7 @@ fn delineation_over_the_qt_database() {
     let bounds = [
         // (boundary, |mean| <, SD <, found >=)
         (0, 5.0, 15.5, 0.95),
-        (1, 7.0, 18.0, 0.95),
+        (1, 4.0, 16.5, 0.95),
         (2, 3.0, 9.5, 1.0),
         (3, 5.0, 14.0, 1.0),
         (4, 5.0, 23.5, 1.0),
