@@ -125,9 +125,10 @@ pub struct DelineatorConfig {
     /// Longest time (s) after the T end in which the biphasic rule of
     /// [`DelineatorConfig::wt_t_second`] looks for the second lobe.
     pub wt_t_second_s: f64,
-    /// P offset from the first modulus maximum of the scale-2^4 transform after the P peak
-    /// (the P wave's own falling slope) rather than the largest one up to QRS onset (which
-    /// can be the start of the QRS seen through the wide scale).
+    /// P onset and offset from the modulus maxima of the scale-2^4 transform nearest the P
+    /// peak (the last one before it, the first one after it: the P wave's own slopes)
+    /// rather than the largest ones in the search window (after the peak that can be the
+    /// start of the QRS seen through the wide scale).
     pub wt_p_first_maximum: bool,
     /// P onset where the scale-2^4 modulus falls to this fraction of the rising maximum.
     pub wt_p_on: f32,
@@ -953,7 +954,16 @@ pub fn delineate_lead_wavelet(
             let amp = dev(k);
             let sg = amp.signum();
             let a0 = k.saturating_sub(ms(0.1)).max(1);
-            let rise = (a0..=k).max_by(|&a, &b| (w4[a] * sg).total_cmp(&(w4[b] * sg)));
+            let rising = |i: usize| w4[i] * sg;
+            let last_rise = if cfg.wt_p_first_maximum {
+                (a0 + 1..k).rev().find(|&i| {
+                    rising(i) > 0.0 && rising(i) >= rising(i + 1) && rising(i) > rising(i - 1)
+                })
+            } else {
+                None
+            };
+            let rise =
+                last_rise.or_else(|| (a0..=k).max_by(|&a, &b| rising(a).total_cmp(&rising(b))));
             let b1 = (k + ms(0.1)).min(gon);
             let falling = |i: usize| -w4[i] * sg;
             let first_fall = if cfg.wt_p_first_maximum {

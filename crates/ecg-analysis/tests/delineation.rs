@@ -397,7 +397,7 @@ fn delineation_over_the_qt_database() {
     let s = ours.stats();
     let bounds = [
         // (boundary, |mean| <, SD <, found >=)
-        (0, 5.0, 15.5, 0.95),
+        (0, 4.0, 15.0, 0.95),
         (1, 4.0, 16.5, 0.95),
         (2, 3.0, 9.5, 1.0),
         (3, 5.0, 14.0, 1.0),
