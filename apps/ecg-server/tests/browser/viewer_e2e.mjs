@@ -231,6 +231,10 @@ try {
       if (key === 'ArrowRight') results.pan_moved_s = await page.evaluate((t) => window.ecgViewer.t0 - t, t0BeforePan);
       if (key === '-') results.speed_after_minus = await page.evaluate(() => window.ecgViewer.speed);
     }
+    // A render started by a window fetched after '-' may be the one counted above; wait
+    // until the time bar shows the speed the viewer now has.
+    await page.waitForFunction(() =>
+      document.getElementById('view-time').textContent.includes(`${window.ecgViewer.speed} mm/s`));
     results.view_after_pan = await page.$eval('#view-time', (e) => e.textContent);
 
     // conclusion and statements
