@@ -1063,6 +1063,36 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn wavelet_t_end_follows_a_second_low_lobe() {
+        // QRS, then a deep negative T lobe (-0.3 mV at R+200 ms) and a low positive lobe
+        // (0.08 mV at R+310 ms, below the amplitude rule's 50%): the T end comes after
+        // the second lobe, and only before it with the biphasic rule switched off
+        let fs = 250.0;
+        let n = (1.7 * fs) as usize;
+        let r = (0.7 * fs) as usize;
+        let g = |t: f64, c: f64, s: f64| (-(t - c) * (t - c) / (2.0 * s * s)).exp();
+        let x: Vec<f32> = (0..n)
+            .map(|i| {
+                let t = (i as f64 - r as f64) / fs;
+                (g(t, 0.0, 0.01) - 0.3 * g(t, 0.2, 0.05) + 0.08 * g(t, 0.31, 0.025)) as f32
+            })
+            .collect();
+        let ms = |i: Option<usize>| (i.unwrap() as f64 - r as f64) / fs * 1000.0;
+        let on = delineate_lead_wavelet(&x, fs, r, 1.0, 1.0, None, &DelineatorConfig::default());
+        let off_cfg = DelineatorConfig {
+            wt_t_second: 0.0,
+            ..DelineatorConfig::default()
+        };
+        let off = delineate_lead_wavelet(&x, fs, r, 1.0, 1.0, None, &off_cfg);
+        assert!(on.t_amp < -0.2 && off.t_amp < -0.2, "{on:?} {off:?}");
+        let (e_on, e_off) = (ms(on.t_off), ms(off.t_off));
+        assert!((340.0..=400.0).contains(&e_on), "{e_on} {e_off}");
+        assert!(e_off <= 315.0, "{e_on} {e_off}");
+        // the T peak moves to the zero crossing between the two lobes
+        assert!((290.0..=340.0).contains(&ms(on.t_peak)), "{on:?}");
+    }
+
+    #[test]
     fn wavelet_transform_follows_the_derivative() {
         // a ramp: every scale is a constant positive slope away from the edges
         let x: Vec<f32> = (0..200).map(|i| 0.01 * i as f32).collect();
