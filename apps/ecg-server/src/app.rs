@@ -203,6 +203,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::get().to(viewer::task_beats),
         )
         .route(
+            "/api/v1/tasks/{task_id}/episodes",
+            web::get().to(viewer::task_episodes),
+        )
+        .route(
             "/api/v1/tasks/{task_id}/edits",
             web::post().to(viewer::post_edit),
         )
@@ -225,6 +229,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/api/v1/shared/{token}/beats",
             web::get().to(viewer::shared_beats),
+        )
+        .route(
+            "/api/v1/shared/{token}/episodes",
+            web::get().to(viewer::shared_episodes),
         )
         .route(
             "/viewer/tasks/{task_id}",

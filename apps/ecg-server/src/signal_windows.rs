@@ -8,6 +8,7 @@
 
 use std::sync::{Arc, Mutex};
 
+use ecg_analysis::{Analysis, Episode, EpisodeKind};
 use ecg_core::{Record, Signal};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -300,15 +301,21 @@ pub struct BeatWindow {
 /// Most beats one window answers.
 pub const MAX_BEATS_PER_WINDOW: usize = 50_000;
 
-/// The beats of a window of one record of a materialised result.
-pub fn beat_window(m: &Materialized, q: &BeatQuery) -> ApiResult<BeatWindow> {
-    let index = q.record.unwrap_or(0);
+/// The analysis of record `record` (default 0) of a materialised result.
+fn analysis_of(m: &Materialized, record: Option<usize>) -> ApiResult<(usize, &Analysis)> {
+    let index = record.unwrap_or(0);
     let a = m.analyses.get(index).ok_or_else(|| {
         ApiError::invalid(format!(
             "record {index} has no analysis (the result has {})",
             m.analyses.len()
         ))
     })?;
+    Ok((index, a))
+}
+
+/// The beats of a window of one record of a materialised result.
+pub fn beat_window(m: &Materialized, q: &BeatQuery) -> ApiResult<BeatWindow> {
+    let (index, a) = analysis_of(m, q.record)?;
     if !(q.start.is_finite() && q.end.is_finite()) {
         return Err(ApiError::bad_request("start and end are seconds"));
     }
@@ -403,4 +410,101 @@ mod tests {
         let e = signal_window(std::slice::from_ref(&r), &bad).unwrap_err();
         assert!(e.detail.contains("no lead \"V9\""), "{}", e.detail);
     }
+}
+
+/// Query of a page of episodes.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct EpisodeQuery {
+    /// Record index within the task (default 0).
+    pub record: Option<usize>,
+    /// Only episodes that end at or after this time, in seconds (default: from the start).
+    pub start: Option<f64>,
+    /// Only episodes that start at or before this time, in seconds (default: to the end).
+    pub end: Option<f64>,
+    /// Only this kind (`atrial_fibrillation`, `ventricular_couplet`, `pause`, ...).
+    pub kind: Option<String>,
+    /// Episodes of the selection to skip (default 0).
+    pub offset: Option<usize>,
+    /// Most episodes in the answer (default and at most [`MAX_EPISODES_PER_PAGE`]).
+    pub limit: Option<usize>,
+}
+
+/// One page of a record's episodes and events, by start (then end).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EpisodePage {
+    /// Record index.
+    pub record: usize,
+    /// Result version the episodes belong to.
+    pub version: u32,
+    /// Sampling frequency of the sample indices.
+    pub fs: f64,
+    /// Episodes that match the query in all (every page together).
+    pub total: usize,
+    /// Position of this page's first episode among them.
+    pub offset: usize,
+    /// Offset of the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_offset: Option<usize>,
+    /// The episodes (`ecg_analysis::Episode`: `kind`, `start` and `end` samples, `beats`,
+    /// `mean_hr_bpm`).
+    #[schema(value_type = Vec<Object>)]
+    pub episodes: Vec<Episode>,
+}
+
+/// Most episodes one page answers.
+pub const MAX_EPISODES_PER_PAGE: usize = 5000;
+
+/// A page of the episodes of one record of a materialised result: every episode can be
+/// reached, however many the record has (the overview lists a bounded selection).
+pub fn episode_page(m: &Materialized, q: &EpisodeQuery) -> ApiResult<EpisodePage> {
+    let (index, a) = analysis_of(m, q.record)?;
+    let kind: Option<EpisodeKind> = match &q.kind {
+        Some(k) => Some(
+            serde_json::from_value(serde_json::Value::String(k.clone())).map_err(|_| {
+                ApiError::invalid(format!(
+                    "unknown episode kind {k:?} (e.g. atrial_fibrillation, pause, ventricular_run)"
+                ))
+            })?,
+        ),
+        None => None,
+    };
+    let seconds = |v: Option<f64>, name: &str| -> ApiResult<Option<i64>> {
+        match v {
+            Some(t) if !t.is_finite() => Err(ApiError::bad_request(format!("{name} is seconds"))),
+            Some(t) => Ok(Some((t * a.fs).round() as i64)),
+            None => Ok(None),
+        }
+    };
+    let from = seconds(q.start, "start")?;
+    let to = seconds(q.end, "end")?;
+    if let (Some(f), Some(t)) = (from, to)
+        && f > t
+    {
+        return Err(ApiError::bad_request("start is after end"));
+    }
+    let limit = q.limit.unwrap_or(MAX_EPISODES_PER_PAGE);
+    if limit == 0 || limit > MAX_EPISODES_PER_PAGE {
+        return Err(ApiError::invalid(format!(
+            "limit must be 1 to {MAX_EPISODES_PER_PAGE}"
+        )));
+    }
+    let mut selected: Vec<&Episode> = a
+        .episodes
+        .iter()
+        .filter(|e| kind.is_none_or(|k| e.kind == k))
+        .filter(|e| from.is_none_or(|f| e.end >= f) && to.is_none_or(|t| e.start <= t))
+        .collect();
+    selected.sort_by_key(|e| (e.start, e.end));
+    let total = selected.len();
+    let offset = q.offset.unwrap_or(0).min(total);
+    let end = (offset + limit).min(total);
+    Ok(EpisodePage {
+        record: index,
+        version: m.version,
+        fs: a.fs,
+        total,
+        offset,
+        next_offset: (end < total).then_some(end),
+        episodes: selected[offset..end].iter().map(|e| (*e).clone()).collect(),
+    })
 }

@@ -15,7 +15,8 @@ use crate::overview::{Overview, overview};
 use crate::problem::{ApiError, ApiResult, Problem, ProblemKind};
 use crate::review::{self, EditAction, EditOp};
 use crate::signal_windows::{
-    BeatQuery, BeatWindow, SignalQuery, SignalWindow, beat_window, signal_window, task_records,
+    BeatQuery, BeatWindow, EpisodePage, EpisodeQuery, SignalQuery, SignalWindow, beat_window,
+    episode_page, signal_window, task_records,
 };
 use crate::state::AppState;
 use crate::store::{TaskRow, TaskStatus};
@@ -226,6 +227,31 @@ pub async fn task_beats(
     Ok(HttpResponse::Ok().json(w))
 }
 
+fn episodes_of(state: &AppState, task: &TaskRow, q: &EpisodeQuery) -> ApiResult<EpisodePage> {
+    crate::tasks::result_of_status(task)?;
+    let m = review::current(state, task)?;
+    episode_page(&m, q)
+}
+
+/// `GET /api/v1/tasks/{task_id}/episodes?kind=&start=&end=&offset=&limit=`: a page of the
+/// record's episodes and events (all of them reachable, by start).
+#[utoipa::path(get, path = "/api/v1/tasks/{task_id}/episodes", tag = "viewer",
+    params(("task_id" = String, Path), EpisodeQuery),
+    responses((status = 200, body = EpisodePage),
+        (status = 422, description = "Unknown record or kind, bad limit", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn task_episodes(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    query: web::Query<EpisodeQuery>,
+) -> ApiResult<HttpResponse> {
+    let access = task_access(&req, &state, &path)?;
+    let st = state.clone();
+    let w = web::block(move || episodes_of(&st, &access.task, &query)).await??;
+    Ok(HttpResponse::Ok().json(w))
+}
+
 /// Body of an edit.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -417,6 +443,25 @@ pub async fn shared_signal(
     let w = web::block(move || {
         let task = shared_task(&st, &path)?;
         signal_of(&st, &task, &query)
+    })
+    .await??;
+    Ok(HttpResponse::Ok().json(w))
+}
+
+/// `GET /api/v1/shared/{token}/episodes`: a page of the episodes of a shared task.
+#[utoipa::path(get, path = "/api/v1/shared/{token}/episodes", tag = "share links",
+    params(("token" = String, Path), EpisodeQuery),
+    responses((status = 200, body = EpisodePage),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn shared_episodes(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<EpisodeQuery>,
+) -> ApiResult<HttpResponse> {
+    let st = state.clone();
+    let w = web::block(move || {
+        let task = shared_task(&st, &path)?;
+        episodes_of(&st, &task, &query)
     })
     .await??;
     Ok(HttpResponse::Ok().json(w))

@@ -205,6 +205,75 @@ fn pages_tokens_windows_edits_undo_and_share() {
     assert_eq!(b["class"].as_str().unwrap().len(), samples.len());
     assert!(samples.iter().all(|&x| (0..=30 * 256).contains(&x)));
     let classes: Vec<char> = b["class"].as_str().unwrap().chars().collect();
+    // episodes, page by page: every episode of the result, in order, whatever the page size
+    let result = s
+        .get(Some(&key), &format!("/api/v1/tasks/{task}/result"))
+        .json();
+    let all = result["analysis"]["records"][0]["episodes"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert!(all.len() > 3, "{}", all.len());
+    let mut paged: Vec<Value> = Vec::new();
+    let mut offset = 0;
+    loop {
+        let p = s
+            .get(
+                Some(&token),
+                &format!("/api/v1/tasks/{task}/episodes?limit=3&offset={offset}"),
+            )
+            .json();
+        assert_eq!(p["total"].as_u64().unwrap() as usize, all.len(), "{p}");
+        assert_eq!(p["offset"].as_u64().unwrap() as usize, offset);
+        let page = p["episodes"].as_array().unwrap();
+        assert!(!page.is_empty() && page.len() <= 3, "{p}");
+        paged.extend(page.iter().cloned());
+        match p["next_offset"].as_u64() {
+            Some(n) => offset = n as usize,
+            None => break,
+        }
+    }
+    let key_of = |e: &Value| (e["start"].as_i64().unwrap(), e["end"].as_i64().unwrap());
+    let mut sorted = all.clone();
+    sorted.sort_by_key(key_of);
+    assert_eq!(paged, sorted);
+    // one kind, inside a time window
+    let kind = all[0]["kind"].as_str().unwrap().to_owned();
+    let fs = 256.0;
+    let p = s
+        .get(
+            Some(&token),
+            &format!("/api/v1/tasks/{task}/episodes?kind={kind}&start=0&end=120"),
+        )
+        .json();
+    let expected: Vec<&Value> = sorted
+        .iter()
+        .filter(|e| e["kind"] == kind.as_str())
+        .filter(|e| e["start"].as_f64().unwrap() <= 120.0 * fs && e["end"].as_i64().unwrap() >= 0)
+        .collect();
+    assert!(!expected.is_empty());
+    assert_eq!(
+        p["episodes"].as_array().unwrap().iter().collect::<Vec<_>>(),
+        expected
+    );
+    assert!(p.get("next_offset").is_none(), "{p}");
+    s.get(
+        Some(&token),
+        &format!("/api/v1/tasks/{task}/episodes?kind=flutter_of_joy"),
+    )
+    .assert_problem(422, "validation-failed");
+    s.get(
+        Some(&token),
+        &format!("/api/v1/tasks/{task}/episodes?limit=0"),
+    )
+    .assert_problem(422, "validation-failed");
+    s.get(
+        Some(&token),
+        &format!("/api/v1/tasks/{task}/episodes?start=60&end=10"),
+    )
+    .assert_problem(400, "bad-request");
+    s.get(Some(&other_key), &format!("/api/v1/tasks/{task}/episodes"))
+        .assert_problem(404, "not-found");
     // normal beats of the window, to edit
     let n: Vec<i64> = samples
         .iter()
@@ -455,6 +524,14 @@ fn pages_tokens_windows_edits_undo_and_share() {
         s.get(None, &format!("/api/v1/shared/{st}/beats?start=0&end=10"))
             .status,
         200
+    );
+    let shared_eps = s
+        .get(None, &format!("/api/v1/shared/{st}/episodes?limit=5000"))
+        .json();
+    assert_eq!(
+        shared_eps["total"],
+        s.get(Some(&key), &format!("/api/v1/tasks/{task}/episodes"))
+            .json()["total"]
     );
     let resp = s
         .agent
