@@ -29,6 +29,7 @@ pub mod annotation;
 pub mod bytes;
 pub mod detect;
 pub mod error;
+pub mod large_vec;
 pub mod record;
 pub mod samples;
 pub mod scale;
@@ -38,6 +39,7 @@ pub use annotation::{AamiClass, Annotation, AnnotationCode, AnnotationSet, Event
 pub use bytes::SharedBytes;
 pub use detect::{Confidence, DecodeOptions, Detector, Limits};
 pub use error::{Error, Result};
+pub use large_vec::{with_sample_capacity, zeroed_samples};
 pub use record::{
     Classification, ExtraReadings, Measurement, PersonalData, Record, Segment, Sex, Statement,
     Warning,

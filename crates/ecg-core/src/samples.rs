@@ -108,7 +108,7 @@ impl Samples {
         match &self.0 {
             Repr::Owned(v) => Ok(Cow::Borrowed(&v[range])),
             Repr::Lazy(s) => {
-                let mut out = vec![0; range.len()];
+                let mut out = crate::zeroed_samples(range.len());
                 s.read(range.start, &mut out)?;
                 Ok(Cow::Owned(out))
             }

@@ -128,7 +128,9 @@ impl Signal {
     pub fn physical(&self, range: Range<usize>) -> Result<Vec<f64>> {
         if !self.samples.is_lazy() {
             let digital = self.samples.window(range)?;
-            return Ok(digital.iter().map(|&d| self.to_physical(d)).collect());
+            let mut out = crate::with_sample_capacity(digital.len());
+            out.extend(digital.iter().map(|&d| self.to_physical(d)));
+            return Ok(out);
         }
         if range.start > range.end || range.end > self.len() {
             return Err(Error::OutOfRange {
@@ -138,7 +140,7 @@ impl Signal {
         }
         // Lazy samples: decode chunk by chunk into one reused buffer instead of
         // materialising the whole digital window next to the physical one.
-        let mut out = Vec::with_capacity(range.len());
+        let mut out = crate::with_sample_capacity(range.len());
         let mut buf = vec![0; CHUNK_SAMPLES.min(range.len())];
         let mut start = range.start;
         while start < range.end {

@@ -290,7 +290,7 @@ pub(crate) fn decode_signals(
                     );
                     let mut checksum = None;
                     let samples = if eager {
-                        let mut v = vec![0i32; len];
+                        let mut v = ecg_core::zeroed_samples(len);
                         source.decode(0, &mut v);
                         if verify && skew == 0 && source.stored_len() == len {
                             checksum =
