@@ -174,17 +174,7 @@ fn plain_number(
     const MAX_PLAIN_DIGITS: usize = MAX_DIGITS as usize;
     let n = line.len();
     let mut i = start;
-    let negative = match line.get(i) {
-        Some(b'-') => {
-            i += 1;
-            true
-        }
-        Some(b'+') => {
-            i += 1;
-            false
-        }
-        _ => false,
-    };
+    let negative = take_sign(line, &mut i);
     let mut mantissa: i64 = 0;
     let int_start = i;
     let stop = n.min(int_start + MAX_PLAIN_DIGITS);
@@ -351,17 +341,7 @@ fn parse_number(s: &[u8], decimal: u8) -> Option<(i64, u32)> {
     }
     if i < s.len() && (s[i] == b'e' || s[i] == b'E') {
         i += 1;
-        let exp_negative = match s.get(i) {
-            Some(b'-') => {
-                i += 1;
-                true
-            }
-            Some(b'+') => {
-                i += 1;
-                false
-            }
-            _ => false,
-        };
+        let exp_negative = take_sign(s, &mut i);
         let start = i;
         let mut exp: i32 = 0;
         while i < s.len() && s[i].is_ascii_digit() {
@@ -511,6 +491,22 @@ pub(crate) fn parse_timestamp(s: &[u8]) -> Option<Timestamp> {
         date: (year, month, day),
         nanos_of_day,
     })
+}
+
+/// Skips a leading `-` or `+` at `*i`; true for `-`.
+#[inline]
+fn take_sign(bytes: &[u8], i: &mut usize) -> bool {
+    match bytes.get(*i) {
+        Some(b'-') => {
+            *i += 1;
+            true
+        }
+        Some(b'+') => {
+            *i += 1;
+            false
+        }
+        _ => false,
+    }
 }
 
 #[cfg(test)]
