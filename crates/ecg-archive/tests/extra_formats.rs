@@ -17,6 +17,26 @@ fn fixture(rel: &str) -> Vec<u8> {
     std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
+/// A zip (stored entries) of `entries`, in order.
+fn stored_zip(entries: &[(&str, Vec<u8>)]) -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for (name, data) in entries {
+        zip.start_file(*name, stored).unwrap();
+        zip.write_all(data).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+/// `bytes` as an upload named `upload.zip`.
+fn upload(bytes: Vec<u8>) -> Source<'static> {
+    Source::Bytes {
+        name: "upload.zip".into(),
+        data: SharedBytes::from_vec(bytes),
+    }
+}
+
 #[test]
 fn registry_order() {
     assert_eq!(
@@ -27,9 +47,6 @@ fn registry_order() {
 
 #[test]
 fn zip_with_csv_ishne_and_aecg_entries_decodes_in_order() {
-    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let stored =
-        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     let entries: [(&str, Vec<u8>); 6] = [
         (
             "exports/leads.csv",
@@ -44,15 +61,8 @@ fn zip_with_csv_ishne_and_aecg_entries_decodes_in_order() {
         ),
         ("exports/bare.tsv", b"I\tII\n1\t2\n3\t4\n".to_vec()),
     ];
-    for (name, data) in &entries {
-        zip.start_file(*name, stored).unwrap();
-        zip.write_all(data).unwrap();
-    }
-    let bytes = zip.finish().unwrap().into_inner();
-    let source = Source::Bytes {
-        name: "upload.zip".into(),
-        data: SharedBytes::from_vec(bytes.clone()),
-    };
+    let bytes = stored_zip(&entries);
+    let source = upload(bytes.clone());
     let decoded = decode_upload(source, &DecodeOptions::default()).unwrap();
     let got: Vec<(&str, &str, usize)> = decoded
         .records
@@ -101,10 +111,7 @@ fn zip_with_csv_ishne_and_aecg_entries_decodes_in_order() {
         sampling_frequency_hint: Some(250.0),
         ..Default::default()
     };
-    let source = Source::Bytes {
-        name: "upload.zip".into(),
-        data: SharedBytes::from_vec(bytes),
-    };
+    let source = upload(bytes);
     let decoded = decode_upload(source, &opts).unwrap();
     let last = decoded.records.last().unwrap();
     assert_eq!(
@@ -174,9 +181,6 @@ fn no_detector_steals_another_formats_files() {
 /// last detector, after CSV); a DICOM image in the same upload is skipped, not decoded.
 #[test]
 fn zip_with_dicom_waveforms_decodes_and_skips_a_dicom_image() {
-    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let stored =
-        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     let entries: [(&str, Vec<u8>); 3] = [
         ("pacs/s0010.dcm", fixture("dicom/pydicom_s0010_12lead.dcm")),
         (
@@ -185,15 +189,8 @@ fn zip_with_dicom_waveforms_decodes_and_skips_a_dicom_image() {
         ),
         ("pacs/100.dcm", fixture("dicom/pydicom_mitdb100_2lead.dcm")),
     ];
-    for (name, data) in &entries {
-        zip.start_file(*name, stored).unwrap();
-        zip.write_all(data).unwrap();
-    }
-    let bytes = zip.finish().unwrap().into_inner();
-    let source = Source::Bytes {
-        name: "upload.zip".into(),
-        data: SharedBytes::from_vec(bytes),
-    };
+    let bytes = stored_zip(&entries);
+    let source = upload(bytes);
     let decoded = decode_upload(source, &DecodeOptions::default()).unwrap();
     let got: Vec<(&str, &str, usize)> = decoded
         .records
