@@ -54,10 +54,11 @@
 //!   the robust T rule already combine the leads and stand alone.
 //!
 //! The thresholds are round values (the wavelet ones those of Martínez et al., except the
-//! 40 ms gap between QRS modulus maxima, the 6%/9% fractions that keep maxima in the
-//! QRS and the 15% / 100 ms of the biphasic T rule); they were checked against the cardiologists'
-//! marks of the QT database, looking at its first ten records only for the wavelet settings
-//! and the few-lead median (docs/ACCURACY.md reports both halves).
+//! 40 ms / 50 ms gaps between QRS modulus maxima before / after the largest one, the 6%/9%
+//! fractions that keep maxima in the QRS and the 15% / 100 ms of the biphasic T rule); they
+//! were checked against the cardiologists' marks of the QT database, looking at its first
+//! ten records only for the wavelet settings and the few-lead median, and at two later
+//! records for the P offset rule and the 50 ms gap (docs/ACCURACY.md reports both halves).
 
 use serde::{Deserialize, Serialize};
 
@@ -106,8 +107,12 @@ pub struct DelineatorConfig {
     pub wt_qrs_pre: f32,
     /// Same after the main maximum.
     pub wt_qrs_post: f32,
-    /// Largest gap (s) between successive QRS modulus maxima.
+    /// Largest gap (s) between successive QRS modulus maxima before the main one.
     pub wt_qrs_gap_s: f64,
+    /// Largest gap (s) between successive QRS modulus maxima after the main one: wider than
+    /// [`DelineatorConfig::wt_qrs_gap_s`] so that the slow upstroke out of a deep S wave,
+    /// whose maximum lies 40-50 ms after the R downstroke's, still belongs to the QRS.
+    pub wt_qrs_post_gap_s: f64,
     /// QRS onset where the scale-2^2 modulus falls to this fraction of the first maximum.
     pub wt_qrs_on: f32,
     /// QRS offset where the scale-2^2 modulus falls to this fraction of the last maximum.
@@ -162,6 +167,7 @@ impl Default for DelineatorConfig {
             wt_qrs_pre: 0.06,
             wt_qrs_post: 0.09,
             wt_qrs_gap_s: 0.04,
+            wt_qrs_post_gap_s: 0.05,
             wavelet_max_leads: 3,
             wt_qrs_on: 0.05,
             wt_qrs_off: 0.125,
@@ -844,6 +850,7 @@ pub fn delineate_lead_wavelet(
     out.qrs_modulus = big;
     let maxima = modulus_maxima(w2, lo, hi);
     let gap = ms(cfg.wt_qrs_gap_s);
+    let post_gap = ms(cfg.wt_qrs_post_gap_s);
     let mut first = main;
     for &m in maxima.iter().rev().filter(|&&m| m < main) {
         if first - m > gap {
@@ -855,7 +862,7 @@ pub fn delineate_lead_wavelet(
     }
     let mut last = main;
     for &m in maxima.iter().filter(|&&m| m > main) {
-        if m - last > gap {
+        if m - last > post_gap {
             break;
         }
         if w2[m].abs() > cfg.wt_qrs_post * big {
@@ -1060,6 +1067,36 @@ pub(crate) mod tests {
             }
             assert!(w.p_amp > 0.1 && w.t_amp > 0.25, "{w:?}");
         }
+    }
+
+    #[test]
+    fn wavelet_qrs_end_includes_a_slow_s_upstroke() {
+        // R (1 mV, sigma 8 ms) then a deep, wide S wave (-0.5 mV at R+40 ms, sigma 14 ms):
+        // the S upstroke's modulus maximum lies more than 40 ms after the R downstroke's,
+        // and the QRS ends after the upstroke, not at the S nadir (QT database sel14157)
+        let fs = 250.0;
+        let n = (1.7 * fs) as usize;
+        let r = (0.7 * fs) as usize;
+        let g = |t: f64, c: f64, s: f64| (-(t - c) * (t - c) / (2.0 * s * s)).exp();
+        let x: Vec<f32> = (0..n)
+            .map(|i| {
+                let t = (i as f64 - r as f64) / fs;
+                (g(t, 0.0, 0.008) - 0.5 * g(t, 0.04, 0.014)) as f32
+            })
+            .collect();
+        let ms = |i: Option<usize>| (i.unwrap() as f64 - r as f64) / fs * 1000.0;
+        let cfg = DelineatorConfig::default();
+        let w = delineate_lead_wavelet(&x, fs, r, 1.0, 1.0, None, &cfg);
+        let narrow = DelineatorConfig {
+            wt_qrs_post_gap_s: 0.04,
+            ..cfg
+        };
+        let w40 = delineate_lead_wavelet(&x, fs, r, 1.0, 1.0, None, &narrow);
+        let (off, off40) = (ms(w.qrs_off), ms(w40.qrs_off));
+        // the upstroke ends about 3 sigma after the nadir (R+82 ms)
+        assert!((65.0..=95.0).contains(&off), "qrs_off {off}");
+        // with the 40 ms gap the upstroke is dropped and the QRS ends at the nadir
+        assert!((30.0..=50.0).contains(&off40), "qrs_off with 40 ms {off40}");
     }
 
     #[test]

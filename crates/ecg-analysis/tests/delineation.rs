@@ -98,6 +98,9 @@ fn evaluate(name: &str, reference: &str) -> RecordErrors {
     if let Ok(v) = std::env::var("WT_QGAP") {
         cfg.wt_qrs_gap_s = v.parse().unwrap();
     }
+    if let Ok(v) = std::env::var("WT_QPOSTGAP") {
+        cfg.wt_qrs_post_gap_s = v.parse().unwrap();
+    }
     if let Ok(v) = std::env::var("WT_QON") {
         cfg.wt_qrs_on = v.parse().unwrap();
     }
@@ -400,7 +403,7 @@ fn delineation_over_the_qt_database() {
         (0, 4.0, 15.0, 0.95),
         (1, 4.0, 16.5, 0.95),
         (2, 3.0, 9.5, 1.0),
-        (3, 5.0, 14.0, 1.0),
+        (3, 5.0, 13.3, 1.0),
         (4, 5.0, 23.5, 1.0),
     ];
     for (k, mean, sd_max, found_min) in bounds {
