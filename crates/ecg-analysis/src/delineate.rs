@@ -1006,17 +1006,29 @@ pub(crate) mod tests {
     /// sigma 10 ms at R), T (0.3 mV, centre R+250 ms, sigma 40 ms), in two leads (the second
     /// at half the gain), R at 0.7 s of a 1.7 s window.
     pub(crate) fn synthetic_beat(fs: f64) -> (Vec<f32>, Vec<f32>, usize) {
-        let n = (1.7 * fs) as usize;
-        let r = (0.7 * fs) as usize;
-        let g = |t: f64, c: f64, s: f64| (-(t - c) * (t - c) / (2.0 * s * s)).exp();
-        let a: Vec<f32> = (0..n)
-            .map(|i| {
-                let t = (i as f64 - r as f64) / fs;
-                (0.15 * g(t, -0.17, 0.02) + 1.0 * g(t, 0.0, 0.01) + 0.3 * g(t, 0.25, 0.04)) as f32
-            })
-            .collect();
+        let (a, r) = gaussian_beat(
+            fs,
+            &[(0.15, -0.17, 0.02), (1.0, 0.0, 0.01), (0.3, 0.25, 0.04)],
+        );
         let b: Vec<f32> = a.iter().map(|v| v * 0.5).collect();
         (a, b, r)
+    }
+
+    /// One lead of 1.7 s at `fs` with R at 0.7 s: the sum of Gaussian waves given as
+    /// (amplitude mV, centre s from R, sigma s).
+    fn gaussian_beat(fs: f64, waves: &[(f64, f64, f64)]) -> (Vec<f32>, usize) {
+        let n = (1.7 * fs) as usize;
+        let r = (0.7 * fs) as usize;
+        let x = (0..n)
+            .map(|i| {
+                let t = (i as f64 - r as f64) / fs;
+                waves
+                    .iter()
+                    .map(|&(a, c, s)| a * (-(t - c) * (t - c) / (2.0 * s * s)).exp())
+                    .sum::<f64>() as f32
+            })
+            .collect();
+        (x, r)
     }
 
     #[test]
@@ -1075,15 +1087,7 @@ pub(crate) mod tests {
         // the S upstroke's modulus maximum lies more than 40 ms after the R downstroke's,
         // and the QRS ends after the upstroke, not at the S nadir (QT database sel14157)
         let fs = 250.0;
-        let n = (1.7 * fs) as usize;
-        let r = (0.7 * fs) as usize;
-        let g = |t: f64, c: f64, s: f64| (-(t - c) * (t - c) / (2.0 * s * s)).exp();
-        let x: Vec<f32> = (0..n)
-            .map(|i| {
-                let t = (i as f64 - r as f64) / fs;
-                (g(t, 0.0, 0.008) - 0.5 * g(t, 0.04, 0.014)) as f32
-            })
-            .collect();
+        let (x, r) = gaussian_beat(fs, &[(1.0, 0.0, 0.008), (-0.5, 0.04, 0.014)]);
         let ms = |i: Option<usize>| (i.unwrap() as f64 - r as f64) / fs * 1000.0;
         let cfg = DelineatorConfig::default();
         let w = delineate_lead_wavelet(&x, fs, r, 1.0, 1.0, None, &cfg);
@@ -1105,15 +1109,10 @@ pub(crate) mod tests {
         // (0.08 mV at R+310 ms, below the amplitude rule's 50%): the T end comes after
         // the second lobe, and only before it with the biphasic rule switched off
         let fs = 250.0;
-        let n = (1.7 * fs) as usize;
-        let r = (0.7 * fs) as usize;
-        let g = |t: f64, c: f64, s: f64| (-(t - c) * (t - c) / (2.0 * s * s)).exp();
-        let x: Vec<f32> = (0..n)
-            .map(|i| {
-                let t = (i as f64 - r as f64) / fs;
-                (g(t, 0.0, 0.01) - 0.3 * g(t, 0.2, 0.05) + 0.08 * g(t, 0.31, 0.025)) as f32
-            })
-            .collect();
+        let (x, r) = gaussian_beat(
+            fs,
+            &[(1.0, 0.0, 0.01), (-0.3, 0.2, 0.05), (0.08, 0.31, 0.025)],
+        );
         let ms = |i: Option<usize>| (i.unwrap() as f64 - r as f64) / fs * 1000.0;
         let on = delineate_lead_wavelet(&x, fs, r, 1.0, 1.0, None, &DelineatorConfig::default());
         let off_cfg = DelineatorConfig {
