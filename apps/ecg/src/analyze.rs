@@ -131,11 +131,15 @@ fn print_json(analysis: &Analysis) -> Result<()> {
 pub fn summary_text(a: &Analysis, seconds: f64) -> String {
     let s = &a.summary;
     let mut out = format!(
-        "record {}: {} ({} lead(s) at {} Hz), analysed in {:.2} s\n",
+        "record {}: {} at {} Hz, beats detected on {} ({}), analysed in {:.2} s\n",
         a.record,
         duration(s.recording_duration_s),
-        a.leads.len(),
         a.fs,
+        match a.leads.len() {
+            1 => "1 lead".to_string(),
+            n => format!("{n} leads"),
+        },
+        a.leads.join(", "),
         seconds
     );
     if let Some(start) = &s.start {
