@@ -38,6 +38,10 @@ use crate::filter::Preprocess;
 use crate::result::{Analysis, EpisodeKind};
 
 /// Resting measurement settings (thresholds of the interpretive statements included).
+///
+/// The statements compare rates, intervals and axes **rounded to whole bpm, ms and
+/// degrees**, the precision they are printed with, so that a printed "HR 60 bpm" never
+/// comes with "rate below 60 bpm" (the unrounded values stay in the statement's `values`).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RestingConfig {
@@ -789,6 +793,7 @@ fn statements(
     cfg: &RestingConfig,
 ) -> (Statement, Vec<Statement>) {
     let hr = m.heart_rate_bpm;
+    let whole = |v: Option<f64>| v.map(f64::round);
     let irregularity = if cx.rr.len() >= 3 {
         let mean = cx.rr.iter().sum::<f64>() / cx.rr.len() as f64;
         let ssd =
@@ -829,7 +834,7 @@ fn statements(
             ("p_max_mv", cx.p_max),
             ("pr_ms", m.pr_ms),
         ];
-        match hr {
+        match whole(hr) {
             Some(h) if h < cfg.brady_bpm => statement(
                 "sinus_bradycardia",
                 "Sinus bradycardia",
@@ -893,7 +898,7 @@ fn statements(
     }
     if let Some(pr) = m.pr_ms
         && sinus
-        && pr > cfg.first_degree_pr_ms
+        && pr.round() > cfg.first_degree_pr_ms
     {
         out.push(statement(
             "first_degree_av_block",
@@ -903,7 +908,7 @@ fn statements(
         ));
     }
     if let Some(qrs) = m.qrs_ms
-        && qrs >= cfg.wide_qrs_ms
+        && qrs.round() >= cfg.wide_qrs_ms
     {
         let v1 = lead_amp(cx.leads, &m.leads, StdLead::V(1));
         let v6 = lead_amp(cx.leads, &m.leads, StdLead::V(6))
@@ -960,7 +965,7 @@ fn statements(
         } else {
             cfg.qtc_male_ms
         };
-        if qtc > limit {
+        if qtc.round() > limit {
             out.push(statement(
                 "prolonged_qtc",
                 "Prolonged QTc",
@@ -981,7 +986,8 @@ fn statements(
         }
     }
     if let Some(axis) = m.qrs_axis_deg {
-        if axis < cfg.left_axis_deg && axis > -90.0 - 1e-9 {
+        let whole_axis = axis.round();
+        if whole_axis < cfg.left_axis_deg && axis > -90.0 - 1e-9 {
             out.push(statement(
                 "left_axis_deviation",
                 "Left axis deviation",
@@ -991,7 +997,7 @@ fn statements(
                 ),
                 &[("qrs_axis_deg", Some(axis))],
             ));
-        } else if axis > cfg.right_axis_deg && axis <= 180.0 {
+        } else if whole_axis > cfg.right_axis_deg && axis <= 180.0 {
             out.push(statement(
                 "right_axis_deviation",
                 "Right axis deviation",
@@ -1043,6 +1049,44 @@ fn lead_amp<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn statements_compare_the_printed_whole_values() {
+        let cx = StatementContext {
+            rr: &[1.0; 8],
+            p_max: Some(0.2),
+            af_fraction: 0.0,
+            v_beats: 0,
+            s_beats: 0,
+            sex: None,
+            leads: &[],
+        };
+        let cfg = RestingConfig::default();
+        let with = |hr: f64, qrs: f64, qtc: f64| {
+            let mut m = Measurements {
+                heart_rate_bpm: Some(hr),
+                pr_ms: Some(160.0),
+                qrs_ms: Some(qrs),
+                qtc_bazett_ms: Some(qtc),
+                ..Default::default()
+            };
+            m.waves_ms.p_on = Some(-200.0);
+            let (rhythm, rest) = statements(&m, &cx, &cfg);
+            let codes: Vec<String> = rest.into_iter().map(|s| s.code).collect();
+            (rhythm.code, codes)
+        };
+        // 59.98 bpm is printed as 60: no bradycardia; 59.4 is printed as 59
+        assert_eq!(with(59.98, 90.0, 400.0).0, "sinus_rhythm");
+        assert_eq!(with(59.4, 90.0, 400.0).0, "sinus_bradycardia");
+        assert_eq!(with(100.4, 90.0, 400.0).0, "sinus_rhythm");
+        assert_eq!(with(100.6, 90.0, 400.0).0, "sinus_tachycardia");
+        // QRS 119.6 ms is printed as 120: wide; 119.4 as 119: not
+        assert!(with(70.0, 119.6, 400.0).1.contains(&"wide_qrs".to_string()));
+        assert!(with(70.0, 119.4, 400.0).1.is_empty());
+        // QTc 450.4 ms (male limit 450) is printed as 450: not prolonged
+        assert!(with(70.0, 90.0, 450.4).1.is_empty());
+        assert_eq!(with(70.0, 90.0, 450.6).1, vec!["prolonged_qtc".to_string()]);
+    }
 
     #[test]
     fn lead_labels() {
