@@ -986,8 +986,12 @@ fn statements(
         }
     }
     if let Some(axis) = m.qrs_axis_deg {
-        let whole_axis = axis.round();
-        if whole_axis < cfg.left_axis_deg && axis > -90.0 - 1e-9 {
+        // whole degrees in (-180, 180]: -180 is the same direction as 180
+        let whole_axis = match axis.round() {
+            w if w <= -180.0 => w + 360.0,
+            w => w,
+        };
+        if whole_axis < cfg.left_axis_deg && whole_axis >= -90.0 {
             out.push(statement(
                 "left_axis_deviation",
                 "Left axis deviation",
@@ -997,7 +1001,7 @@ fn statements(
                 ),
                 &[("qrs_axis_deg", Some(axis))],
             ));
-        } else if whole_axis > cfg.right_axis_deg && axis <= 180.0 {
+        } else if whole_axis > cfg.right_axis_deg && whole_axis <= 180.0 {
             out.push(statement(
                 "right_axis_deviation",
                 "Right axis deviation",
@@ -1005,6 +1009,13 @@ fn statements(
                     "frontal QRS axis between {} and 180 degrees",
                     cfg.right_axis_deg
                 ),
+                &[("qrs_axis_deg", Some(axis))],
+            ));
+        } else if whole_axis < -90.0 && whole_axis > -180.0 {
+            out.push(statement(
+                "extreme_axis_deviation",
+                "Extreme axis deviation (northwest axis)",
+                "frontal QRS axis between -180 and -90 degrees",
                 &[("qrs_axis_deg", Some(axis))],
             ));
         }
@@ -1086,6 +1097,46 @@ mod tests {
         // QTc 450.4 ms (male limit 450) is printed as 450: not prolonged
         assert!(with(70.0, 90.0, 450.4).1.is_empty());
         assert_eq!(with(70.0, 90.0, 450.6).1, vec!["prolonged_qtc".to_string()]);
+    }
+
+    #[test]
+    fn frontal_axis_statements_cover_the_circle() {
+        let cx = StatementContext {
+            rr: &[1.0; 8],
+            p_max: Some(0.2),
+            af_fraction: 0.0,
+            v_beats: 0,
+            s_beats: 0,
+            sex: None,
+            leads: &[],
+        };
+        let codes = |axis: f64| {
+            let m = Measurements {
+                heart_rate_bpm: Some(70.0),
+                qrs_axis_deg: Some(axis),
+                ..Default::default()
+            };
+            let (_, rest) = statements(&m, &cx, &RestingConfig::default());
+            rest.into_iter()
+                .map(|s| s.code)
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        for (axis, want) in [
+            (60.0, ""),
+            (-29.6, ""),
+            (-30.6, "left_axis_deviation"),
+            (-90.4, "left_axis_deviation"),
+            (-90.6, "extreme_axis_deviation"),
+            (-98.0, "extreme_axis_deviation"),
+            (-179.4, "extreme_axis_deviation"),
+            (-179.6, "right_axis_deviation"),
+            (180.0, "right_axis_deviation"),
+            (90.6, "right_axis_deviation"),
+            (90.4, ""),
+        ] {
+            assert_eq!(codes(axis), want, "axis {axis}");
+        }
     }
 
     #[test]
