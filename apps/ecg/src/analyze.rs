@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use ecg_analysis::{Analysis, Config, Progress, Stage, analyze_with_progress};
 
 /// Arguments of `ecg analyze`.
@@ -57,15 +57,8 @@ pub struct AnalyzeArgs {
 
 /// Runs `ecg analyze`.
 pub fn run(args: &AnalyzeArgs) -> Result<()> {
-    let decoded = crate::input::decode(&args.input, &args.decode.decode_options())?;
-    let count = decoded.records.len();
-    let Some(record) = decoded.records.get(args.record) else {
-        bail!(
-            "{} holds {count} record(s); --record {} does not exist",
-            args.input.display(),
-            args.record
-        );
-    };
+    let record =
+        &crate::input::decode_record(&args.input, &args.decode.decode_options(), args.record)?;
     let mut cfg = match &args.config {
         Some(p) => {
             let text = std::fs::read_to_string(p)

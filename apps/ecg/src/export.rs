@@ -36,15 +36,7 @@ pub struct ExportArgs {
 /// Runs `ecg export`.
 pub fn run(args: &ExportArgs) -> Result<()> {
     let opts = args.input.decode_options();
-    let decoded = input::decode(&args.path, &opts)?;
-    let count = decoded.records.len();
-    let Some(record) = decoded.records.into_iter().nth(args.record) else {
-        bail!(
-            "{} holds {count} record(s); there is no record {}",
-            args.path.display(),
-            args.record
-        );
-    };
+    let record = input::decode_record(&args.path, &opts, args.record)?;
     if let Some(out) = &args.csv {
         write_csv_groups(&record, out)?;
     }

@@ -2,9 +2,9 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use ecg_archive::Decoded;
-use ecg_core::DecodeOptions;
+use ecg_core::{DecodeOptions, Record};
 
 /// Decoding options shared by every subcommand that reads recordings.
 #[derive(Debug, Clone, clap::Args)]
@@ -55,4 +55,18 @@ pub fn decode(path: &Path, opts: &DecodeOptions) -> Result<Decoded> {
     }
     ecg_archive::decode_path(path, opts)
         .with_context(|| format!("cannot decode {}", path.display()))
+}
+
+/// Decodes a path (as [`decode`]) and returns its record number `index` (0-based, in
+/// `ecg inspect` order), or an error that says how many records the input holds.
+pub fn decode_record(path: &Path, opts: &DecodeOptions, index: usize) -> Result<Record> {
+    let decoded = decode(path, opts)?;
+    let count = decoded.records.len();
+    match decoded.records.into_iter().nth(index) {
+        Some(record) => Ok(record),
+        None => bail!(
+            "{} holds {count} record(s); --record {index} does not exist",
+            path.display()
+        ),
+    }
 }

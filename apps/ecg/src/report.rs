@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use ecg_core::chrono;
 use ecg_report::{
     Approval, Gain, Language, LeadLayout, Logo, PaperSize, ReportInput, ReportKind, Speed,
@@ -102,15 +102,8 @@ pub struct ReportArgs {
 
 /// Runs `ecg report`.
 pub fn run(args: &ReportArgs) -> Result<()> {
-    let decoded = crate::input::decode(&args.input, &args.decode.decode_options())?;
-    let count = decoded.records.len();
-    let Some(record) = decoded.records.get(args.record) else {
-        bail!(
-            "{} holds {count} record(s); --record {} does not exist",
-            args.input.display(),
-            args.record
-        );
-    };
+    let record =
+        &crate::input::decode_record(&args.input, &args.decode.decode_options(), args.record)?;
     let analysis = if args.no_analysis {
         None
     } else {

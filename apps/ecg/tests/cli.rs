@@ -251,4 +251,26 @@ fn report_writes_a_resting_pdf_with_the_analysis_and_refuses_a_missing_record() 
     assert_eq!(code, 1);
     assert!(err.contains("holds 1 record(s)"), "{err}");
     assert!(!missing.exists());
+    // analyze and export refuse it the same way
+    let csv = dir.path().join("none.csv");
+    for args in [
+        vec!["analyze", rec.to_str().unwrap(), "--record", "3"],
+        vec![
+            "export",
+            "--csv",
+            csv.to_str().unwrap(),
+            "--record",
+            "3",
+            rec.to_str().unwrap(),
+        ],
+    ] {
+        let (code, out, err) = ecg(&args);
+        assert_eq!(code, 1, "{args:?}");
+        assert!(
+            err.contains("holds 1 record(s); --record 3 does not exist"),
+            "{err}"
+        );
+        assert!(out.is_empty(), "{out}");
+    }
+    assert!(!csv.exists());
 }
