@@ -4,7 +4,7 @@
 //! another format's files (the project's fixtures and every shared test file).
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use ecg_archive::{SINGLE_FILE_FORMATS, Source, decode_upload, single_file_format_names};
 use ecg_core::{Confidence, DecodeOptions, SharedBytes};
@@ -120,17 +120,6 @@ fn zip_with_csv_ishne_and_aecg_entries_decodes_in_order() {
     );
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let p = entry.unwrap().path();
-        if p.is_dir() {
-            walk(&p, out);
-        } else {
-            out.push(p);
-        }
-    }
-}
-
 /// The first registered detector that claims `data`.
 fn claimed_by(data: &[u8]) -> Option<&'static str> {
     SINGLE_FILE_FORMATS
@@ -143,8 +132,7 @@ fn claimed_by(data: &[u8]) -> Option<&'static str> {
 fn no_detector_steals_another_formats_files() {
     // the project's fixtures of the new formats: exactly their own detector claims them
     for (folder, format) in [("csv", "csv"), ("ishne", "ishne"), ("aecg", "aecg")] {
-        let mut files = Vec::new();
-        walk(&Path::new(TESTDATA).join(folder), &mut files);
+        let files = ecg_testdata::files_below(&Path::new(TESTDATA).join(folder)).unwrap();
         let mut claimed = 0;
         for f in files {
             let ext = f.extension().and_then(|e| e.to_str()).unwrap_or("");
@@ -163,8 +151,7 @@ fn no_detector_steals_another_formats_files() {
         assert!(claimed >= 2, "{folder}: {claimed}");
     }
     // every shared test file: the new detectors claim none of them
-    let mut files = Vec::new();
-    walk(Path::new(SHARED), &mut files);
+    let files = ecg_testdata::files_below(Path::new(SHARED)).unwrap();
     assert!(files.len() > 300, "shared test data missing");
     for f in files {
         let data = std::fs::read(&f).unwrap();

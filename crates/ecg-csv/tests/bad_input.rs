@@ -2,22 +2,11 @@
 //! generated tables in every dialect.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use ecg_core::{Confidence, DecodeOptions, Limits, SharedBytes};
 use ecg_csv::Error;
 use proptest::prelude::*;
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            walk(&path, out);
-        } else {
-            out.push(path);
-        }
-    }
-}
 
 #[test]
 fn claims_no_shared_test_file_and_every_fixture() {
@@ -25,8 +14,7 @@ fn claims_no_shared_test_file_and_every_fixture() {
         env!("CARGO_MANIFEST_DIR"),
         "/../../../shared/testdata"
     ));
-    let mut files = Vec::new();
-    walk(shared, &mut files);
+    let files = ecg_testdata::files_below(shared).unwrap();
     assert!(
         files.len() > 300,
         "shared test data missing: {}",
@@ -36,11 +24,11 @@ fn claims_no_shared_test_file_and_every_fixture() {
         let bytes = std::fs::read(f).unwrap();
         assert_eq!(ecg_csv::detect(&bytes), Confidence::No, "{}", f.display());
     }
-    let mut ours = Vec::new();
-    walk(
-        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/csv")),
-        &mut ours,
-    );
+    let ours = ecg_testdata::files_below(Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../testdata/csv"
+    )))
+    .unwrap();
     let tables: Vec<_> = ours
         .iter()
         .filter(|p| {

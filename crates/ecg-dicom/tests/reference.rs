@@ -394,21 +394,9 @@ fn secondary_capture_image_is_not_claimed() {
     );
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let p = entry.unwrap().path();
-        if p.is_dir() {
-            walk(&p, out)
-        } else {
-            out.push(p)
-        }
-    }
-}
-
 #[test]
 fn claims_no_shared_test_file() {
-    let mut files = Vec::new();
-    walk(Path::new(SHARED), &mut files);
+    let files = ecg_testdata::files_below(Path::new(SHARED)).unwrap();
     assert!(files.len() > 300, "shared test data missing");
     for f in files {
         let b = std::fs::read(&f).unwrap();
@@ -435,8 +423,7 @@ fn other_claims(data: &[u8]) -> Vec<&'static str> {
 
 #[test]
 fn no_other_detector_claims_the_fixtures() {
-    let mut files = Vec::new();
-    walk(&dir(), &mut files);
+    let files = ecg_testdata::files_below(&dir()).unwrap();
     let mut waveforms = 0;
     for f in files {
         if f.extension().and_then(|e| e.to_str()) != Some("dcm") {

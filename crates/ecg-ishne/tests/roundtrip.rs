@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use common::{HeaderIn, LeadIn, write_ann, write_ishne};
 use ecg_core::{AnnotationCode, Confidence, DecodeOptions, Limits, SharedBytes};
@@ -162,27 +162,13 @@ fn annotation_labels_and_errors() {
     ));
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let p = entry.unwrap().path();
-        if p.is_dir() {
-            walk(&p, out)
-        } else {
-            out.push(p)
-        }
-    }
-}
-
 #[test]
 fn claims_no_shared_test_file() {
-    let mut files = Vec::new();
-    walk(
-        Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/testdata"
-        )),
-        &mut files,
-    );
+    let files = ecg_testdata::files_below(Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/testdata"
+    )))
+    .unwrap();
     assert!(files.len() > 300);
     for f in files {
         let b = std::fs::read(&f).unwrap();
