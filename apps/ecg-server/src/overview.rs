@@ -174,12 +174,14 @@ pub struct Overview {
     pub approved_by: Option<String>,
 }
 
-/// The overview of record `record` of a materialised result.
+/// The overview of record `record` of a materialised result, listing at most
+/// `max_episodes` episodes (1 to [`MAX_OVERVIEW_EPISODES`]; see [`overview_episodes_at_most`]).
 pub fn overview(
     task: &TaskRow,
     m: &Materialized,
     record: usize,
     editable: bool,
+    max_episodes: usize,
 ) -> ApiResult<Overview> {
     let a = m.analyses.get(record).ok_or_else(|| {
         ApiError::invalid(format!(
@@ -204,7 +206,7 @@ pub fn overview(
         hrv: to_json(&a.hrv)?,
         templates: to_json(&overview_templates(a))?,
         templates_total: a.templates.len(),
-        episodes: to_json(&overview_episodes(&a.episodes))?,
+        episodes: to_json(&overview_episodes_at_most(&a.episodes, max_episodes))?,
         episodes_total: a.episodes.len(),
         episode_counts: episode_counts(&a.episodes)?,
         trend: hr_trend(a),
@@ -282,12 +284,20 @@ fn listing_tier(kind: EpisodeKind) -> Option<usize> {
 /// (see `listing_tier`), each tier whole when it fits the room left, else thinned evenly
 /// over the record.
 pub fn overview_episodes(all: &[Episode]) -> Vec<&Episode> {
-    if all.len() <= MAX_OVERVIEW_EPISODES {
+    overview_episodes_at_most(all, MAX_OVERVIEW_EPISODES)
+}
+
+/// [`overview_episodes`] with another bound than [`MAX_OVERVIEW_EPISODES`] (clamped to
+/// 1..=[`MAX_OVERVIEW_EPISODES`]): a client on a slow link, or a test, can ask for a
+/// shorter list and page through the rest with the episodes endpoint.
+pub fn overview_episodes_at_most(all: &[Episode], max: usize) -> Vec<&Episode> {
+    let max = max.clamp(1, MAX_OVERVIEW_EPISODES);
+    if all.len() <= max {
         return all.iter().collect();
     }
-    let mut out: Vec<&Episode> = Vec::with_capacity(MAX_OVERVIEW_EPISODES);
+    let mut out: Vec<&Episode> = Vec::with_capacity(max);
     for tier in 0..3 {
-        let room = MAX_OVERVIEW_EPISODES - out.len();
+        let room = max - out.len();
         if room == 0 {
             break;
         }
@@ -411,5 +421,14 @@ mod tests {
         let counts = episode_counts(&all).unwrap();
         assert_eq!(counts["ventricular_couplet"], 20_000);
         assert_eq!(counts["atrial_fibrillation"], 200);
+        // a smaller bound (the overview's max_episodes): AF whole first, then pauses thinned
+        let short = overview_episodes_at_most(&all, 300);
+        assert_eq!(short.len(), 300);
+        let count = |k| short.iter().filter(|e| e.kind == k).count();
+        assert_eq!(count(EpisodeKind::AtrialFibrillation), 200);
+        assert_eq!(count(EpisodeKind::Pause), 100); // every 2nd of 200
+        assert_eq!(count(EpisodeKind::VentricularCouplet), 0);
+        assert_eq!(overview_episodes_at_most(&all[..5], 0).len(), 1); // clamped to 1
+        assert_eq!(overview_episodes_at_most(&all[..5], 99_999).len(), 5);
     }
 }

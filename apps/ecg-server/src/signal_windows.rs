@@ -421,10 +421,14 @@ pub struct EpisodeQuery {
     pub start: Option<f64>,
     /// Only episodes that start at or before this time, in seconds (default: to the end).
     pub end: Option<f64>,
-    /// Only this kind (`atrial_fibrillation`, `ventricular_couplet`, `pause`, ...).
+    /// Only this kind (`atrial_fibrillation`, `ventricular_couplet`, `pause`, ...), or
+    /// these kinds, comma-separated (`pause,ventricular_run`).
     pub kind: Option<String>,
     /// Episodes of the selection to skip (default 0).
     pub offset: Option<usize>,
+    /// Seconds: answer the page that begins with the first selected episode starting at
+    /// or after this time (instead of `offset`; the answer's `offset` says where it is).
+    pub seek: Option<f64>,
     /// Most episodes in the answer (default and at most [`MAX_EPISODES_PER_PAGE`]).
     pub limit: Option<usize>,
 }
@@ -458,13 +462,19 @@ pub const MAX_EPISODES_PER_PAGE: usize = 5000;
 /// reached, however many the record has (the overview lists a bounded selection).
 pub fn episode_page(m: &Materialized, q: &EpisodeQuery) -> ApiResult<EpisodePage> {
     let (index, a) = analysis_of(m, q.record)?;
-    let kind: Option<EpisodeKind> = match &q.kind {
-        Some(k) => Some(
-            serde_json::from_value(serde_json::Value::String(k.clone())).map_err(|_| {
-                ApiError::invalid(format!(
-                    "unknown episode kind {k:?} (e.g. atrial_fibrillation, pause, ventricular_run)"
-                ))
-            })?,
+    let kinds: Option<Vec<EpisodeKind>> = match &q.kind {
+        Some(list) => Some(
+            list.split(',')
+                .map(str::trim)
+                .filter(|k| !k.is_empty())
+                .map(|k| {
+                    serde_json::from_value(serde_json::Value::String(k.to_owned())).map_err(|_| {
+                        ApiError::invalid(format!(
+                            "unknown episode kind {k:?} (e.g. atrial_fibrillation, pause, ventricular_run)"
+                        ))
+                    })
+                })
+                .collect::<ApiResult<_>>()?,
         ),
         None => None,
     };
@@ -477,6 +487,7 @@ pub fn episode_page(m: &Materialized, q: &EpisodeQuery) -> ApiResult<EpisodePage
     };
     let from = seconds(q.start, "start")?;
     let to = seconds(q.end, "end")?;
+    let seek = seconds(q.seek, "seek")?;
     if let (Some(f), Some(t)) = (from, to)
         && f > t
     {
@@ -491,12 +502,15 @@ pub fn episode_page(m: &Materialized, q: &EpisodeQuery) -> ApiResult<EpisodePage
     let mut selected: Vec<&Episode> = a
         .episodes
         .iter()
-        .filter(|e| kind.is_none_or(|k| e.kind == k))
+        .filter(|e| kinds.as_ref().is_none_or(|k| k.contains(&e.kind)))
         .filter(|e| from.is_none_or(|f| e.end >= f) && to.is_none_or(|t| e.start <= t))
         .collect();
     selected.sort_by_key(|e| (e.start, e.end));
     let total = selected.len();
-    let offset = q.offset.unwrap_or(0).min(total);
+    let offset = match seek {
+        Some(t) => selected.partition_point(|e| e.start < t),
+        None => q.offset.unwrap_or(0).min(total),
+    };
     let end = (offset + limit).min(total);
     Ok(EpisodePage {
         record: index,

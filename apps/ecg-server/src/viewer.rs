@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::access::{DEFAULT_VIEWER_TTL_S, claims_for, mint_viewer_token, task_access};
-use crate::overview::{Overview, overview};
+use crate::overview::{MAX_OVERVIEW_EPISODES, Overview, overview};
 use crate::problem::{ApiError, ApiResult, Problem, ProblemKind};
 use crate::review::{self, EditAction, EditOp};
 use crate::signal_windows::{
@@ -131,19 +131,35 @@ pub async fn create_viewer_token(
     Ok(HttpResponse::build(StatusCode::CREATED).json(json(out)?))
 }
 
-/// Query naming a record.
+/// Query of an overview.
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct RecordQuery {
     /// Record index within the task (default 0).
     pub record: Option<usize>,
+    /// Most episodes listed, 1 to 5000 (default 5000); the episodes endpoint pages
+    /// through the rest.
+    pub max_episodes: Option<usize>,
+}
+
+impl RecordQuery {
+    fn max_episodes(&self) -> ApiResult<usize> {
+        match self.max_episodes {
+            None => Ok(MAX_OVERVIEW_EPISODES),
+            Some(n) if (1..=MAX_OVERVIEW_EPISODES).contains(&n) => Ok(n),
+            Some(_) => Err(ApiError::invalid(format!(
+                "max_episodes must be 1 to {MAX_OVERVIEW_EPISODES}"
+            ))),
+        }
+    }
 }
 
 fn overview_of(
     state: &AppState,
     task: &TaskRow,
-    record: usize,
+    query: &RecordQuery,
     share: bool,
 ) -> ApiResult<Overview> {
+    let max_episodes = query.max_episodes()?;
     crate::tasks::result_of_status(task)?;
     let m = review::current(state, task)?;
     if !m.typed {
@@ -155,8 +171,9 @@ fn overview_of(
     overview(
         task,
         &m,
-        record,
+        query.record.unwrap_or(0),
         !share && task.status == TaskStatus::Review,
+        max_episodes,
     )
 }
 
@@ -175,8 +192,7 @@ pub async fn task_overview(
 ) -> ApiResult<HttpResponse> {
     let access = task_access(&req, &state, &path)?;
     let st = state.clone();
-    let o = web::block(move || overview_of(&st, &access.task, query.record.unwrap_or(0), false))
-        .await??;
+    let o = web::block(move || overview_of(&st, &access.task, &query, false)).await??;
     Ok(HttpResponse::Ok().json(o))
 }
 
@@ -267,6 +283,10 @@ pub struct EditRequest {
     /// Record whose overview the answer gives (default: the edit's record, else 0).
     #[serde(default)]
     pub view_record: Option<usize>,
+    /// The answer's overview lists at most this many episodes (as the overview's
+    /// `max_episodes`; default 5000).
+    #[serde(default)]
+    pub view_max_episodes: Option<usize>,
 }
 
 /// Body of undo and redo.
@@ -282,6 +302,9 @@ pub struct UndoRequest {
     /// Record whose overview the answer gives (default 0).
     #[serde(default)]
     pub view_record: Option<usize>,
+    /// The answer's overview lists at most this many episodes (default 5000).
+    #[serde(default)]
+    pub view_max_episodes: Option<usize>,
 }
 
 fn op_record(op: &EditOp) -> Option<usize> {
@@ -302,8 +325,9 @@ async fn run_edit(
     action: EditAction,
     expected: Option<u32>,
     reviewer: Option<String>,
-    view_record: usize,
+    view: RecordQuery,
 ) -> ApiResult<HttpResponse> {
+    let max_episodes = view.max_episodes()?;
     let access = task_access(&req, &state, &task_id)?;
     let actor = access.actor(reviewer.as_deref());
     let st = state.clone();
@@ -313,7 +337,13 @@ async fn run_edit(
             .store
             .task_unscoped(&access.task.id)?
             .ok_or_else(|| ApiError::not_found("task", &access.task.id))?;
-        overview(&task, &m, view_record, task.status == TaskStatus::Review)
+        overview(
+            &task,
+            &m,
+            view.record.unwrap_or(0),
+            task.status == TaskStatus::Review,
+            max_episodes,
+        )
     })
     .await??;
     Ok(HttpResponse::Ok().json(o))
@@ -337,7 +367,10 @@ pub async fn post_edit(
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
     let r: EditRequest = parse_json(&body)?;
-    let view = r.view_record.or_else(|| op_record(&r.edit)).unwrap_or(0);
+    let view = RecordQuery {
+        record: r.view_record.or_else(|| op_record(&r.edit)),
+        max_episodes: r.view_max_episodes,
+    };
     run_edit(
         state,
         req,
@@ -379,7 +412,10 @@ pub async fn post_undo(
         EditAction::Undo,
         r.expected_version,
         r.reviewer,
-        r.view_record.unwrap_or(0),
+        RecordQuery {
+            record: r.view_record,
+            max_episodes: r.view_max_episodes,
+        },
     )
     .await
 }
@@ -405,7 +441,10 @@ pub async fn post_redo(
         EditAction::Redo,
         r.expected_version,
         r.reviewer,
-        r.view_record.unwrap_or(0),
+        RecordQuery {
+            record: r.view_record,
+            max_episodes: r.view_max_episodes,
+        },
     )
     .await
 }
@@ -423,7 +462,7 @@ pub async fn shared_overview(
     let st = state.clone();
     let o = web::block(move || {
         let task = shared_task(&st, &path)?;
-        overview_of(&st, &task, query.record.unwrap_or(0), true)
+        overview_of(&st, &task, &query, true)
     })
     .await??;
     Ok(HttpResponse::Ok().json(o))

@@ -274,6 +274,88 @@ fn pages_tokens_windows_edits_undo_and_share() {
     .assert_problem(400, "bad-request");
     s.get(Some(&other_key), &format!("/api/v1/tasks/{task}/episodes"))
         .assert_problem(404, "not-found");
+    // several kinds at once (what the viewer's paged event list asks: every kind but sinus
+    // rhythm), and `seek`: the page that starts at the first episode from a time on, with its
+    // position in the whole selection
+    let kinds: Vec<String> = {
+        let mut k: Vec<String> = sorted
+            .iter()
+            .map(|e| e["kind"].as_str().unwrap().to_owned())
+            .filter(|k| k != "sinus_rhythm")
+            .collect();
+        k.sort();
+        k.dedup();
+        k
+    };
+    assert!(!kinds.is_empty(), "{sorted:?}");
+    let events: Vec<&Value> = sorted
+        .iter()
+        .filter(|e| e["kind"] != "sinus_rhythm")
+        .collect();
+    let p = s
+        .get(
+            Some(&token),
+            &format!("/api/v1/tasks/{task}/episodes?kind={}", kinds.join(",")),
+        )
+        .json();
+    assert_eq!(p["total"].as_u64().unwrap() as usize, events.len(), "{p}");
+    assert_eq!(
+        p["episodes"].as_array().unwrap().iter().collect::<Vec<_>>(),
+        events
+    );
+    let mid = events[events.len() / 2];
+    let seek_s = mid["start"].as_f64().unwrap() / fs;
+    let p = s
+        .get(
+            Some(&token),
+            &format!(
+                "/api/v1/tasks/{task}/episodes?kind={}&seek={seek_s}&limit=2&offset=0",
+                kinds.join(",")
+            ),
+        )
+        .json();
+    let first_at = events
+        .iter()
+        .position(|e| e["start"].as_f64().unwrap() >= mid["start"].as_f64().unwrap())
+        .unwrap();
+    assert_eq!(p["offset"].as_u64().unwrap() as usize, first_at, "{p}");
+    assert_eq!(&p["episodes"][0], events[first_at], "{p}");
+    assert_eq!(p["total"].as_u64().unwrap() as usize, events.len());
+    let past_end = s
+        .get(
+            Some(&token),
+            &format!("/api/v1/tasks/{task}/episodes?seek=100000"),
+        )
+        .json();
+    assert_eq!(past_end["offset"], past_end["total"], "{past_end}");
+    assert_eq!(past_end["episodes"], json!([]));
+    s.get(
+        Some(&token),
+        &format!("/api/v1/tasks/{task}/episodes?kind=pause,flutter_of_joy"),
+    )
+    .assert_problem(422, "validation-failed");
+    // the overview's own bound: a shorter list, the counts of all
+    let short = s
+        .get(
+            Some(&token),
+            &format!("/api/v1/tasks/{task}/overview?max_episodes=1"),
+        )
+        .json();
+    assert_eq!(short["episodes"].as_array().unwrap().len(), 1, "{short}");
+    assert_eq!(
+        short["episodes_total"].as_u64().unwrap() as usize,
+        all.len()
+    );
+    s.get(
+        Some(&token),
+        &format!("/api/v1/tasks/{task}/overview?max_episodes=0"),
+    )
+    .assert_problem(422, "validation-failed");
+    s.get(
+        Some(&token),
+        &format!("/api/v1/tasks/{task}/overview?max_episodes=5001"),
+    )
+    .assert_problem(422, "validation-failed");
     // normal beats of the window, to edit
     let n: Vec<i64> = samples
         .iter()

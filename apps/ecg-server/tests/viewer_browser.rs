@@ -184,6 +184,12 @@ fn review_in_the_browser_edit_approve_pdf_and_read_only_share() {
             ("VIEWER_URL", viewer_url),
             ("SHARE_URL", s.url(&format!("/share/{share_token}"))),
             ("SHARE_TOKEN", share_token.clone()),
+            (
+                "PAGED_URL",
+                s.url(&format!(
+                    "/share/{share_token}?max_episodes=1&events_page=1"
+                )),
+            ),
             ("TASK_ID", task.clone()),
             ("RESTING_URL", resting_url),
             ("OUT_DIR", out.display().to_string()),
@@ -367,6 +373,69 @@ fn review_in_the_browser_edit_approve_pdf_and_read_only_share() {
         .json();
     assert_eq!(after["review"]["conclusion"], conclusion);
 
+    // the paged event list (the overview truncated to 1 episode, pages of 1): every event
+    // reachable, from the list, by [ from a cursor anywhere, and per kind
+    let eps = s
+        .get(Some(&key), &format!("/api/v1/tasks/{task}/episodes"))
+        .json();
+    let fs_ep = eps["fs"].as_f64().unwrap();
+    let events: Vec<&Value> = eps["episodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] != "sinus_rhythm")
+        .collect();
+    assert!(
+        events.len() >= 3,
+        "the paged list test needs 3 events or more: {events:?}"
+    );
+    let p = &r["paged"];
+    assert_eq!(p["first"]["ov_listed"], 1, "{p:#}");
+    assert!(p["first"]["ov_total"].as_u64().unwrap() > 1, "{p:#}");
+    assert_eq!(p["first"]["total"], events.len(), "{p:#}");
+    assert_eq!(p["first"]["loaded"], json!([0]), "{p:#}");
+    assert_eq!(p["kind_visible"], true);
+    let loaded = p["after_more"]["loaded"].as_array().unwrap();
+    assert_eq!(
+        loaded,
+        &[json!(0), json!(1)],
+        "one page more, not all: {p:#}"
+    );
+    let t_of = |e: &Value| e["start"].as_f64().unwrap() / fs_ep;
+    let clicked = &p["clicked"];
+    assert_eq!(clicked["current"]["abs"], 1, "{p:#}");
+    assert!((clicked["current"]["t"].as_f64().unwrap() - t_of(events[1])).abs() < 1e-6);
+    assert!((clicked["cursor"].as_f64().unwrap() - t_of(events[1]).max(0.0)).abs() < 1e-6);
+    assert_eq!(clicked["current_li"]["abs"], "1", "{p:#}");
+    // [ from late in the recording: the last event that starts before the cursor
+    let late = p["cursor_late"].as_f64().unwrap();
+    let expected = events
+        .iter()
+        .rposition(|e| t_of(e) < late - 0.01)
+        .unwrap_or(events.len() - 1);
+    let prev = &p["prev_from_late"];
+    assert_eq!(
+        prev["current"]["abs"].as_u64().unwrap() as usize,
+        expected,
+        "{p:#}"
+    );
+    assert!((prev["current"]["t"].as_f64().unwrap() - t_of(events[expected])).abs() < 1e-6);
+    assert_eq!(prev["current_li"]["abs"], expected.to_string(), "{p:#}");
+    if expected > 2 {
+        // reached through `seek`, not by loading every page up to it
+        let loaded = prev["loaded"].as_array().unwrap();
+        assert!(!loaded.contains(&json!(2)), "{p:#}");
+    }
+    let kind = p["kinds"][0].as_str().unwrap();
+    let of_kind = events.iter().filter(|e| e["kind"] == kind).count();
+    assert_eq!(p["one_kind"]["kind"], kind, "{p:#}");
+    assert_eq!(p["one_kind"]["total"], of_kind, "{p:#}");
+    assert_eq!(
+        p["one_kind"]["loaded"].as_array().unwrap().len(),
+        of_kind.min(1),
+        "{p:#}"
+    );
+
     // resting 12-lead layout
     assert_eq!(r["resting_layout_visible"], true);
     assert_eq!(r["resting_leads"].as_array().unwrap().len(), 12, "{r:#}");
@@ -381,7 +450,25 @@ fn review_in_the_browser_edit_approve_pdf_and_read_only_share() {
         rows("3x4+1")
     );
     assert!((rows("12x1") - rows("6x2") - 6.0).abs() < 0.1, "{h}");
+    // the rhythm strip's lead: a select of the record's leads, II by default, V5 drawn
+    // when chosen (other pixels in the strip), kept in the address over a reload
+    assert_eq!(r["rhythm_visible"], true);
+    assert_eq!(r["rhythm_visible_6x2"], false);
+    assert_eq!(r["rhythm_options"].as_array().unwrap().len(), 12, "{r:#}");
+    assert_eq!(r["rhythm_default"], "II");
+    let (before, after) = (&r["rhythm_before"], &r["rhythm_after"]);
+    assert_eq!(before["drawn"], "II");
+    assert_eq!(after["drawn"], "V5");
+    assert!(before["dark"].as_u64().unwrap() > 100, "{before}");
+    assert!(after["dark"].as_u64().unwrap() > 100, "{after}");
+    assert_ne!(before["sum"], after["sum"], "the strip did not change");
+    assert_eq!(after["search"], "?rhythm=V5");
+    let reloaded = &r["rhythm_after_reload"];
+    assert_eq!(reloaded["select"], "V5");
+    assert_eq!(reloaded["drawn"], "V5", "{reloaded}");
     for shot in [
+        "04b-paged-events.png",
+        "07-resting-rhythm-V5.png",
         "01-opened.png",
         "02-edited.png",
         "03-approved.png",

@@ -13,18 +13,21 @@ const EPISODE_COLORS = {
 const SPEEDS = [1, 2.5, 5, 10, 25, 50, 100];
 const LIMB_DERIVED = ['III', 'aVR', 'aVL', 'aVF'];
 const LAYOUTS = {
-  '3x4+1': { cols: [['I', 'II', 'III'], ['aVR', 'aVL', 'aVF'], ['V1', 'V2', 'V3'], ['V4', 'V5', 'V6']], rhythm: 'II' },
+  '3x4+1': { cols: [['I', 'II', 'III'], ['aVR', 'aVL', 'aVF'], ['V1', 'V2', 'V3'], ['V4', 'V5', 'V6']], rhythm: true },
   '6x2': { cols: [['I', 'II', 'III', 'aVR', 'aVL', 'aVF'], ['V1', 'V2', 'V3', 'V4', 'V5', 'V6']] },
   '12x1': { cols: [['I', 'II', 'III', 'aVR', 'aVL', 'aVF', 'V1', 'V2', 'V3', 'V4', 'V5', 'V6']] },
 };
 const GUTTER_MM = 14; // lead label + calibration pulse
+const EVENT_PAGE = 500; // events per page of a long (paged) event list
 const BEAT_BAND_MM = 6; // beat labels above the traces
 
 const S = {
   mode: 'review', taskId: null, shareToken: null, auth: null,
   ov: null, record: 0, duration: 0, fs: 250, signals: [], leads: [],
   speed: 25, gain: 10, zoom: 1, layout: '3x4+1', resting: false,
+  rhythm: 'II', rhythmDrawn: null, // the resting layout's rhythm strip lead (a lead of the record)
   t0: 0, cursor: null, selected: null, eventIdx: -1, selectedTemplate: null,
+  events: [], evp: null, maxEpisodes: null, eventPage: EVENT_PAGE,
   win: null, winKey: '', fetching: null, fetchSeq: 0,
   beats: null, beatsSeq: 0,
   episodeEdit: null,
@@ -104,7 +107,7 @@ function leadsForLayout() {
   const lay = LAYOUTS[S.layout];
   const need = new Set();
   for (const col of lay.cols) for (const l of col) need.add(l);
-  if (lay.rhythm) need.add(lay.rhythm);
+  if (lay.rhythm) need.add(S.rhythm);
   const fetch = new Set();
   for (const l of need) {
     const sig = findSignal(l);
@@ -379,10 +382,11 @@ function draw() {
     });
     if (lay.rhythm) {
       const r = rows - 1, yBase = band + r * rowH + rowH / 2;
-      drawTrace(ctx, leadData(lay.rhythm), ta, ta + shown, gutter, yBase);
+      drawTrace(ctx, leadData(S.rhythm), ta, ta + shown, gutter, yBase);
       ctx.fillStyle = '#000'; ctx.textAlign = 'left';
-      ctx.fillText(lay.rhythm, gutter + mm, band + r * rowH + 4 * mm);
-    }
+      ctx.fillText(S.rhythm, gutter + mm, band + r * rowH + 4 * mm);
+      S.rhythmDrawn = S.win && S.win.leads.some((l) => labelKey(l.label) === labelKey(S.rhythm)) ? S.rhythm : null;
+    } else S.rhythmDrawn = null;
   } else {
     S.leads.forEach((lead, r) => {
       const yBase = band + r * rowH + rowH / 2;
@@ -506,32 +510,10 @@ function renderSide() {
     tr.append(el('th', {}, k), el('td', { class: 'num', 'data-stat': k.split(' ')[0] }, String(v)));
     t.append(tr);
   }
-  // events: episodes other than sinus rhythm, plus HR extremes and the longest pause
-  const ev = [];
-  for (const e of ov.episodes) {
-    if (e.kind === 'sinus_rhythm') continue;
-    ev.push({ t: e.start / S.fs, end: e.end / S.fs, label: kindLabel(e.kind), beats: e.beats });
-  }
-  if (sm.hr_max) ev.push({ t: sm.hr_max[1] / S.fs - 3, label: `HR max ${fmtNum(sm.hr_max[0])} bpm` });
-  if (sm.hr_min) ev.push({ t: sm.hr_min[1] / S.fs - 3, label: `HR min ${fmtNum(sm.hr_min[0])} bpm` });
-  if (sm.longest_rr) ev.push({ t: sm.longest_rr[1] / S.fs - sm.longest_rr[0] - 1, label: `longest RR ${fmtNum(sm.longest_rr[0], 2)} s` });
-  ev.sort((a, b) => a.t - b.t);
-  S.events = ev;
-  const ol = $('events');
-  ol.replaceChildren();
-  ev.slice(0, 5000).forEach((e, i) => {
-    const li = el('li', { 'data-index': String(i) },
-      `${fmtTime(e.t)} ${e.label}${e.end ? ` (${fmtNum(e.end - e.t, 1)} s)` : ''}`);
-    li.addEventListener('click', () => gotoEvent(i));
-    ol.append(li);
-  });
-  if (ev.length > 5000) ol.append(el('li', {}, `… ${ev.length - 5000} more (use ] and [)`));
-  if (ov.episodes_total > ov.episodes.length) {
-    const counts = Object.entries(ov.episode_counts || {}).filter(([k]) => k !== 'sinus_rhythm')
-      .map(([k, n]) => `${kindLabel(k)} ${n}`).join(', ');
-    ol.append(el('li', { class: 'small', 'data-testid': 'events-thinned' },
-      `${ov.episodes.length} of ${ov.episodes_total} episodes listed (thinned evenly over the recording, AF, flutter, noise, pauses and tachycardias first). In all: ${counts}`));
-  }
+  // events: episodes other than sinus rhythm, plus HR extremes and the longest pause; when
+  // the overview lists only some of the episodes, a paged list read from the API
+  if (ov.episodes_total > ov.episodes.length) setupPagedEvents();
+  else renderPlainEvents();
   // templates
   const tt = $('templates');
   tt.replaceChildren();
@@ -592,6 +574,171 @@ function renderSide() {
   showReport();
 }
 
+// Events that come from the summary: HR extremes and the longest RR.
+function summaryEvents(sm) {
+  const ev = [];
+  if (sm.hr_max) ev.push({ t: sm.hr_max[1] / S.fs - 3, label: `HR max ${fmtNum(sm.hr_max[0])} bpm` });
+  if (sm.hr_min) ev.push({ t: sm.hr_min[1] / S.fs - 3, label: `HR min ${fmtNum(sm.hr_min[0])} bpm` });
+  if (sm.longest_rr) ev.push({ t: sm.longest_rr[1] / S.fs - sm.longest_rr[0] - 1, label: `longest RR ${fmtNum(sm.longest_rr[0], 2)} s` });
+  return ev;
+}
+function episodeEvent(e, fs) {
+  return { t: e.start / fs, end: e.end / fs, label: kindLabel(e.kind), beats: e.beats, kind: e.kind };
+}
+function eventText(e) { return `${fmtTime(e.t)} ${e.label}${e.end ? ` (${fmtNum(e.end - e.t, 1)} s)` : ''}`; }
+
+// Every episode is in the overview: one list, summary events included.
+function renderPlainEvents() {
+  const ov = S.ov;
+  S.evp = null;
+  $('event-kind-label').hidden = true;
+  const ev = ov.episodes.filter((e) => e.kind !== 'sinus_rhythm').map((e) => episodeEvent(e, S.fs));
+  ev.push(...summaryEvents(ov.summary));
+  ev.sort((a, b) => a.t - b.t);
+  S.events = ev;
+  const ol = $('events');
+  ol.replaceChildren();
+  ol.classList.remove('paged');
+  ev.slice(0, 5000).forEach((e, i) => {
+    const li = el('li', { 'data-index': String(i) }, eventText(e));
+    li.addEventListener('click', () => gotoEvent(i));
+    ol.append(li);
+  });
+  if (ev.length > 5000) ol.append(el('li', {}, `… ${ev.length - 5000} more (use ] and [)`));
+}
+
+// ---------------------------------------------------------------- paged event list
+// The overview lists a bounded selection of a long recording's episodes; the event list then
+// reads them from GET .../episodes a page at a time (by start, optionally one kind), as the
+// list is scrolled, a gap is clicked or ]/[ step past what is loaded. Loaded episodes are
+// kept by their position in the whole (filtered) list, so pages can be loaded anywhere.
+function pagedKinds(kind) {
+  if (kind) return [kind];
+  return Object.keys(S.ov.episode_counts || {}).filter((k) => k !== 'sinus_rhythm');
+}
+function setupPagedEvents() {
+  const ov = S.ov, sel = $('event-kind');
+  $('event-kind-label').hidden = false;
+  const counts = Object.entries(ov.episode_counts || {}).filter(([k]) => k !== 'sinus_rhythm');
+  const opts = [['', `all (${counts.reduce((a, [, n]) => a + n, 0)})`], ...counts.map(([k, n]) => [k, `${kindLabel(k)} (${n})`])];
+  const optKey = JSON.stringify(opts);
+  if (sel.dataset.key !== optKey) {
+    const keep = sel.value;
+    sel.replaceChildren(...opts.map(([v, t]) => el('option', { value: v }, t)));
+    sel.value = counts.some(([k]) => k === keep) ? keep : '';
+    sel.dataset.key = optKey;
+  }
+  const kind = sel.value;
+  const key = `${S.record}|${ov.version}|${kind}`;
+  if (S.evp && S.evp.key === key) { renderPagedEvents(); return; }
+  const prev = S.evp;
+  S.evp = { key, kind, kinds: pagedKinds(kind), total: null, items: new Map(), seq: 0, loading: false, pinned: summaryEvents(ov.summary) };
+  S.events = [];
+  S.eventIdx = -1;
+  renderPagedEvents();
+  // the same place again after an edit (a new version), else the start
+  const cur = prev && prev.kind === kind && prev.current != null ? prev.current : null;
+  loadEventPage(cur != null ? { seek: cur } : { offset: 0 });
+}
+async function loadEventPage(at) {
+  const P = S.evp;
+  if (!P) return null;
+  if (!P.kinds.length) { P.total = 0; renderPagedEvents(); return null; }
+  const seq = ++P.seq;
+  P.loading = true;
+  const q = `?record=${S.record}&kind=${encodeURIComponent(P.kinds.join(','))}&limit=${S.eventPage}` +
+    (at.seek != null ? `&seek=${Math.max(0, at.seek).toFixed(3)}` : `&offset=${Math.max(0, at.offset)}`);
+  try {
+    const page = await api(`/episodes${q}`);
+    if (S.evp !== P) return null;
+    P.total = page.total;
+    page.episodes.forEach((e, i) => P.items.set(page.offset + i, episodeEvent(e, page.fs)));
+    if (seq === P.seq) P.loading = false;
+    rebuildPagedEvents();
+    return page;
+  } catch (e) {
+    if (seq === P.seq) P.loading = false;
+    message(`events: ${e.message}`, true);
+    return null;
+  }
+}
+function rebuildPagedEvents() {
+  const P = S.evp;
+  const abs = [...P.items.keys()].sort((a, b) => a - b);
+  S.events = abs.map((k) => Object.assign(P.items.get(k), { abs: k }));
+  S.eventIdx = P.current != null ? S.events.findIndex((e) => e.abs === P.currentAbs) : -1;
+  renderPagedEvents();
+  redraw();
+}
+function renderPagedEvents() {
+  const P = S.evp, ol = $('events');
+  const keep = ol.scrollTop;
+  ol.replaceChildren();
+  ol.classList.add('paged');
+  const kindText = P.kind ? ` of kind ${kindLabel(P.kind)}` : '';
+  ol.append(el('li', { class: 'small', 'data-testid': 'events-paged' }, P.total == null
+    ? 'loading events…'
+    : `${P.total} events${kindText}, ${S.events.length} loaded (${S.ov.episodes.length} of ${S.ov.episodes_total} episodes in the overview)`));
+  for (const e of P.pinned) {
+    const li = el('li', { class: 'pinned' }, eventText(e));
+    li.addEventListener('click', () => { S.cursor = Math.max(0, e.t); jumpTo(e.t - visibleSeconds() * 0.25); });
+    ol.append(li);
+  }
+  const gap = (from, to, testid) => {
+    const li = el('li', { class: 'gap', 'data-from': String(from), ...(testid ? { 'data-testid': testid } : {}) },
+      `… ${to - from + 1} more (click or scroll to load)`);
+    li.addEventListener('click', () => loadEventPage({ offset: from }));
+    ol.append(li);
+  };
+  let prev = -1;
+  S.events.forEach((e, i) => {
+    if (e.abs > prev + 1) gap(prev + 1, e.abs - 1);
+    const li = el('li', { 'data-index': String(i), 'data-abs': String(e.abs) }, eventText(e));
+    if (i === S.eventIdx) li.className = 'current';
+    li.addEventListener('click', () => gotoEvent(i));
+    ol.append(li);
+    prev = e.abs;
+  });
+  if (P.total != null && prev < P.total - 1) gap(prev + 1, P.total - 1, 'events-more');
+  ol.scrollTop = keep;
+}
+// Scrolled to the end of a paged list: the next page.
+function onEventsScroll() {
+  const P = S.evp, ol = $('events');
+  if (!P || P.loading || ol.scrollTop + ol.clientHeight < ol.scrollHeight - 40) return;
+  const more = ol.querySelector('li[data-testid="events-more"]');
+  if (more) loadEventPage({ offset: Number(more.dataset.from) });
+}
+// Goes to the episode at a position of the paged list, loading its page first.
+async function gotoAbs(abs, dir) {
+  const P = S.evp;
+  if (!P.items.has(abs)) {
+    await loadEventPage({ offset: dir < 0 ? Math.max(0, abs - S.eventPage + 1) : abs });
+    if (S.evp !== P) return;
+  }
+  const i = S.events.findIndex((e) => e.abs === abs);
+  if (i >= 0) gotoEvent(i);
+}
+async function nextPagedEvent(dir) {
+  const P = S.evp;
+  if (P.total == null || P.total === 0) return;
+  const ref = S.cursor != null ? S.cursor : S.t0;
+  if (dir > 0) {
+    const i = S.events.findIndex((e) => e.t > ref + 0.01);
+    if (i >= 0 && (S.events[i].abs === 0 || P.items.has(S.events[i].abs - 1))) { gotoEvent(i); return; }
+    if (i < 0 && S.events.length && S.events[S.events.length - 1].abs === P.total - 1) { await gotoAbs(0, 1); return; }
+    const page = await loadEventPage({ seek: ref + 0.01 });
+    if (page) await gotoAbs(page.offset < page.total ? page.offset : 0, 1);
+  } else {
+    let i = -1;
+    for (let k = S.events.length - 1; k >= 0; k--) if (S.events[k].t < ref - 0.01) { i = k; break; }
+    if (i >= 0 && (S.events[i].abs === P.total - 1 || P.items.has(S.events[i].abs + 1))) { gotoEvent(i); return; }
+    if (i < 0 && S.events.length && S.events[0].abs === 0) { await gotoAbs(P.total - 1, -1); return; }
+    const page = await loadEventPage({ seek: ref - 0.01 });
+    if (page) await gotoAbs(page.offset > 0 ? page.offset - 1 : P.total - 1, -1);
+  }
+}
+
 function showBeat() {
   const info = $('beat-info');
   if (S.selected == null || !S.beats) { info.textContent = 'none (click a beat, or press . )'; return; }
@@ -613,13 +760,15 @@ function gotoEvent(i) {
   if (!S.events || !S.events.length) return;
   S.eventIdx = (i + S.events.length) % S.events.length;
   const e = S.events[S.eventIdx];
+  if (S.evp) { S.evp.current = e.t; S.evp.currentAbs = e.abs; }
   S.cursor = Math.max(0, e.t);
   jumpTo(e.t - visibleSeconds() * 0.25);
-  for (const li of $('events').children) li.classList.toggle('current', Number(li.dataset.index) === S.eventIdx);
-  const cur = $('events').children[S.eventIdx];
+  for (const li of $('events').children) li.classList.toggle('current', li.dataset.index !== undefined && Number(li.dataset.index) === S.eventIdx);
+  const cur = $('events').querySelector(`li[data-index="${S.eventIdx}"]`);
   if (cur && cur.scrollIntoView) cur.scrollIntoView({ block: 'nearest' });
 }
 function nextEvent(dir) {
+  if (S.evp) { nextPagedEvent(dir); return; }
   if (!S.events || !S.events.length) return;
   const ref = S.cursor != null ? S.cursor : S.t0;
   let i;
@@ -662,7 +811,7 @@ function setSpeed(v) {
 async function sendEdit(edit, done) {
   if (!editable()) return;
   try {
-    const ov = await api('/edits', { method: 'POST', body: { edit, expected_version: S.ov.version } });
+    const ov = await api('/edits', { method: 'POST', body: { edit, expected_version: S.ov.version, view_max_episodes: S.maxEpisodes || undefined } });
     applyOverview(ov);
     message(`${done} (version ${ov.version})`);
   } catch (e) {
@@ -673,7 +822,7 @@ async function sendEdit(edit, done) {
 async function undoRedo(which) {
   if (!editable()) return;
   try {
-    const ov = await api(`/edits/${which}`, { method: 'POST', body: { expected_version: S.ov.version, view_record: S.record } });
+    const ov = await api(`/edits/${which}`, { method: 'POST', body: { expected_version: S.ov.version, view_record: S.record, view_max_episodes: S.maxEpisodes || undefined } });
     applyOverview(ov);
     message(`${which} done (version ${ov.version})`);
   } catch (e) { message(`${which}: ${e.message}`, true); }
@@ -767,8 +916,11 @@ function showReport() {
 }
 
 // ---------------------------------------------------------------- setup
+function overviewPath() {
+  return `/overview?record=${S.record}${S.maxEpisodes ? `&max_episodes=${S.maxEpisodes}` : ''}`;
+}
 async function reload() {
-  const ov = await api(`/overview?record=${S.record}`);
+  const ov = await api(overviewPath());
   S.ov = ov;
   S.beats = null;
   renderSide(); redraw();
@@ -782,6 +934,7 @@ function setupRecord() {
   S.signals = rec.signals || [];
   S.resting = ov.task.kind === 'resting' && S.duration <= 60;
   $('layout-label').hidden = !S.resting;
+  setupRhythm();
   if (!S.resting) {
     const analysed = ov.analysed_leads.filter((l) => findSignal(l));
     S.leads = (analysed.length ? analysed : S.signals.map((s) => s.label)).slice(0, 3);
@@ -813,12 +966,42 @@ function setupRecord() {
   S.t0 = 0;
 }
 
+// The rhythm strip's lead (resting 3x4+1): one of the record's leads, from the address
+// (?rhythm=V5), else II when the record has it, else its first lead.
+function setupRhythm() {
+  const sel = $('rhythm');
+  sel.replaceChildren(...S.signals.map((sg) => el('option', { value: sg.label }, sg.label)));
+  const pick = (l) => l && findSignal(l) ? findSignal(l).label : null;
+  S.rhythm = pick(S.rhythmWanted) || pick('II') || (S.signals[0] ? S.signals[0].label : 'II');
+  sel.value = S.rhythm;
+  showRhythm();
+}
+function defaultRhythm() {
+  const ii = findSignal('II');
+  return ii ? ii.label : (S.signals[0] ? S.signals[0].label : 'II');
+}
+function showRhythm() { $('rhythm-label').hidden = !(S.resting && LAYOUTS[S.layout].rhythm); }
+// Keeps the resting view settings in the address (?layout=6x2&rhythm=V5), so a reload or a
+// shared address opens the same view; defaults are left out.
+function persistView() {
+  const q = new URLSearchParams(location.search);
+  const set = (k, v, dflt) => { if (S.resting && v !== dflt) q.set(k, v); else q.delete(k); };
+  set('layout', S.layout, '3x4+1');
+  set('rhythm', S.rhythm, defaultRhythm());
+  S.rhythmWanted = q.get('rhythm');
+  const qs = q.toString();
+  history.replaceState(null, '', location.pathname + (qs ? `?${qs}` : ''));
+}
+
 function bind() {
   const canvas = $('ecg');
   $('speed').addEventListener('change', (e) => setSpeed(Number(e.target.value)));
   $('gain').addEventListener('change', (e) => { S.gain = Number(e.target.value); redraw(); });
   $('zoom').addEventListener('change', (e) => { S.zoom = Number(e.target.value); S.t0 = clampT0(S.t0); redraw(); });
-  $('layout').addEventListener('change', (e) => { S.layout = e.target.value; redraw(); });
+  $('layout').addEventListener('change', (e) => { S.layout = e.target.value; showRhythm(); persistView(); redraw(); });
+  $('rhythm').addEventListener('change', (e) => { S.rhythm = e.target.value; persistView(); redraw(); });
+  $('event-kind').addEventListener('change', () => { if (S.ov) renderSide(); });
+  $('events').addEventListener('scroll', onEventsScroll);
   $('record').addEventListener('change', async (e) => { S.record = Number(e.target.value); await reload(); setupRecord(); redraw(); });
   $('undo').addEventListener('click', () => undoRedo('undo'));
   $('redo').addEventListener('click', () => undoRedo('redo'));
@@ -941,10 +1124,20 @@ async function main() {
   bind();
   if (S.mode === 'review' && !S.auth) { showLogin(); return; }
   const q = new URLSearchParams(location.search);
+  // view settings in the address: max_episodes (the overview's bound, 1-5000) and
+  // events_page (events per page of a paged event list, 1-5000)
+  const intParam = (name, lo, hi) => {
+    const v = Number(q.get(name));
+    return q.get(name) && Number.isInteger(v) && v >= lo && v <= hi ? v : null;
+  };
+  S.maxEpisodes = intParam('max_episodes', 1, 5000);
+  S.rhythmWanted = q.get('rhythm');
+  if (LAYOUTS[q.get('layout')]) { S.layout = q.get('layout'); $('layout').value = S.layout; }
+  S.eventPage = intParam('events_page', 1, 5000) || EVENT_PAGE;
   const first = q.get('t') ? null : firstWindowRequest();
   S.timing.script = performance.now();
   try {
-    S.ov = await api(`/overview?record=${S.record}`);
+    S.ov = await api(overviewPath());
     S.timing.overview = performance.now();
   } catch (e) {
     message(`cannot open: ${e.message}`, true);

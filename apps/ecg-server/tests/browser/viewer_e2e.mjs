@@ -297,6 +297,56 @@ try {
     results.page_errors.splice(expectedErrors);
     await share.screenshot({ path: path.join(out, '04-share.png') });
 
+    // ---- paged event list: an overview that lists 1 episode (max_episodes=1) is truncated,
+    // so the event list reads the episodes from the API, 1 per page (events_page=1)
+    if (env.PAGED_URL) {
+      const pg = await ctx.newPage();
+      watch(pg, 'paged');
+      results.paged_open = await openViewer(pg, env.PAGED_URL);
+      const pagedState = () => pg.evaluate(() => {
+        const S = window.ecgViewer;
+        return {
+          total: S.evp && S.evp.total, kind: S.evp && S.evp.kind, loaded: S.events.map((e) => e.abs),
+          ov_listed: S.ov.episodes.length, ov_total: S.ov.episodes_total,
+          current: S.eventIdx >= 0 ? { abs: S.events[S.eventIdx].abs, t: S.events[S.eventIdx].t } : null,
+          cursor: S.cursor, t0: S.t0,
+          current_li: (document.querySelector('#events li.current') || {}).dataset || null,
+        };
+      });
+      await pg.waitForFunction(() => window.ecgViewer.evp && window.ecgViewer.evp.total != null &&
+        window.ecgViewer.events.length > 0);
+      const paged = { first: await pagedState() };
+      paged.kind_visible = await pg.isVisible('#event-kind');
+      // the row after the first page loads the next page
+      await pg.click('#events li[data-testid="events-more"]');
+      await pg.waitForFunction(() => window.ecgViewer.events.some((e) => e.abs === 1));
+      paged.after_more = await pagedState();
+      // the episode of the second page: click it, the view goes there
+      await pg.click('#events li[data-abs="1"]');
+      await pg.waitForFunction(() => window.ecgViewer.eventIdx >= 0 &&
+        window.ecgViewer.events[window.ecgViewer.eventIdx].abs === 1);
+      paged.clicked = await pagedState();
+      // [ from a cursor late in the recording: the previous event, wherever it is (the pages
+      // around it are loaded with ?seek=)
+      const box = await pg.locator('#overview').boundingBox();
+      await pg.mouse.click(box.x + box.width * 0.95, box.y + box.height / 2);
+      await pg.waitForFunction(() => window.ecgViewer.cursor > window.ecgViewer.duration * 0.9);
+      paged.cursor_late = await pg.evaluate(() => window.ecgViewer.cursor);
+      await pg.focus('#ecg');
+      await pg.keyboard.press('[');
+      await pg.waitForFunction((c) => window.ecgViewer.eventIdx >= 0 && window.ecgViewer.cursor < c, paged.cursor_late);
+      paged.prev_from_late = await pagedState();
+      // one kind: the list restarts with that kind's episodes
+      const kinds = await pg.$$eval('#event-kind option', (o) => o.map((x) => x.value).filter(Boolean));
+      paged.kinds = kinds;
+      await pg.selectOption('#event-kind', kinds[0]);
+      await pg.waitForFunction((k) => window.ecgViewer.evp.kind === k && window.ecgViewer.evp.total != null &&
+        window.ecgViewer.events.length > 0, kinds[0]);
+      paged.one_kind = await pagedState();
+      await pg.screenshot({ path: path.join(out, '04b-paged-events.png') });
+      results.paged = paged;
+    }
+
     // ---- resting 12-lead layout
     if (env.RESTING_URL) {
       const rest = await ctx.newPage();
@@ -312,9 +362,41 @@ try {
         await rest.selectOption('#layout', lay);
         await rest.waitForFunction((r) => window.ecgViewer.renders > r, r0);
         heights[lay] = await rest.$eval('#ecg', (c) => c.getBoundingClientRect().height);
+        if (lay === '6x2') results.rhythm_visible_6x2 = await rest.isVisible('#rhythm');
         if (lay !== '3x4+1') await rest.screenshot({ path: path.join(out, `06-resting-${lay}.png`) });
       }
       results.resting_layout_heights = heights;
+
+      // the rhythm strip's lead: II by default; V5 chosen, drawn, and kept in the address
+      // (a reload opens with it)
+      const strip = () => rest.evaluate(() => {
+        const S = window.ecgViewer, c = document.getElementById('ecg'), dpr = window.devicePixelRatio || 1;
+        const mm = 96 / 25.4 * S.zoom, band = 6 * mm, rowH = Math.max(12, S.gain * 2.6) * mm;
+        // the rhythm strip is the last row (3x4+1: three rows of leads, then the strip)
+        const rows = Math.round((c.getBoundingClientRect().height - band - 2 * mm) / rowH);
+        const x0 = Math.round(24 * mm * dpr), y0 = Math.round((band + (rows - 1) * rowH) * dpr);
+        const img = c.getContext('2d').getImageData(x0, y0, c.width - x0, Math.round(rowH * dpr)).data;
+        // the trace is near-black (the grid is pink): a checksum of where the dark pixels are
+        let dark = 0, sum = 0;
+        for (let i = 0; i < img.length; i += 4) {
+          if (img[i] < 90 && img[i + 1] < 90 && img[i + 2] < 90) { dark++; sum = (sum + i * 7 + 1) % 1000000007; }
+        }
+        return { drawn: S.rhythmDrawn, lead: S.rhythm, dark, sum, search: location.search };
+      });
+      results.rhythm_visible = await rest.isVisible('#rhythm');
+      results.rhythm_options = await rest.$$eval('#rhythm option', (o) => o.map((x) => x.value));
+      results.rhythm_default = await rest.$eval('#rhythm', (e) => e.value);
+      await rest.waitForFunction(() => window.ecgViewer.rhythmDrawn === 'II');
+      results.rhythm_before = await strip();
+      const r1 = await rest.evaluate(() => window.ecgViewer.renders);
+      await rest.selectOption('#rhythm', 'V5');
+      await rest.waitForFunction((r) => window.ecgViewer.renders > r && window.ecgViewer.rhythmDrawn === 'V5', r1);
+      results.rhythm_after = await strip();
+      await rest.screenshot({ path: path.join(out, '07-resting-rhythm-V5.png') });
+      await rest.reload();
+      await rest.waitForSelector('body[data-ready="1"]', { timeout: 60000 });
+      await rest.waitForFunction(() => window.ecgViewer.rhythmDrawn === 'V5');
+      results.rhythm_after_reload = { select: await rest.$eval('#rhythm', (e) => e.value), ...(await strip()) };
     }
   }
 } finally {
