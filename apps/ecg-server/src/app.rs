@@ -275,8 +275,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         );
 }
 
-async fn health() -> HttpResponse {
-    HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
+/// `GET /healthz`: `{"status": "ok" | "low_disk", "disk": {path, free_bytes,
+/// min_free_bytes, uploads_accepted}}`, always 200 (the server still serves everything but
+/// new uploads when the disk is low).
+async fn health(state: web::Data<AppState>) -> HttpResponse {
+    let disk = crate::storage_space::disk_status(&state);
+    let status = if disk.uploads_accepted {
+        "ok"
+    } else {
+        "low_disk"
+    };
+    HttpResponse::Ok().json(serde_json::json!({"status": status, "disk": disk}))
 }
 
 async fn openapi_json() -> HttpResponse {

@@ -135,6 +135,8 @@ pub struct LimitsSection {
     pub session_ttl_s: Option<u64>,
     /// Lifetime of a pre-signed URL, in seconds.
     pub presign_ttl_s: Option<u64>,
+    /// Free bytes the data directory keeps (uploads that would leave less get 507).
+    pub min_free_bytes: Option<u64>,
 }
 
 /// `[webhooks]` of the configuration file.
@@ -219,6 +221,10 @@ pub struct ServeOptions {
     /// Lifetime of a pre-signed upload URL, in seconds [default: 3600].
     #[arg(long, env = "ECG_PRESIGN_TTL_S")]
     pub presign_ttl_s: Option<u64>,
+    /// Free bytes the data directory keeps: an upload that would leave less is refused with
+    /// 507 before anything is written; 0 turns the check off [default: 268435456].
+    #[arg(long, env = "ECG_MIN_FREE_BYTES")]
+    pub min_free_bytes: Option<u64>,
     /// First webhook retry delay in milliseconds (doubles per attempt) [default: 5000].
     #[arg(long, env = "ECG_WEBHOOK_RETRY_BASE_MS")]
     pub webhook_retry_base_ms: Option<u64>,
@@ -308,6 +314,9 @@ impl ServeOptions {
         }
         if let Some(v) = self.presign_ttl_s.or(f.limits.presign_ttl_s) {
             c.presign_ttl = Duration::from_secs(v);
+        }
+        if let Some(v) = self.min_free_bytes.or(f.limits.min_free_bytes) {
+            c.min_free_bytes = v;
         }
         if let Some(v) = self.webhook_retry_base_ms.or(f.webhooks.retry_base_ms) {
             c.webhook_retry_base = Duration::from_millis(v);
@@ -400,6 +409,7 @@ mod tests {
         assert_eq!(c.database, DatabaseConfig::Sqlite);
         assert!(matches!(c.blobs, BlobConfig::Local));
         assert_eq!(c.max_chunk_bytes, 64 << 20);
+        assert_eq!(c.min_free_bytes, 256 << 20);
     }
 
     #[test]
@@ -421,6 +431,7 @@ mod tests {
             prefix = "p"
             [limits]
             max_chunk_bytes = 1000
+            min_free_bytes = 5000
             [webhooks]
             max_attempts = 2
             "#,
@@ -437,6 +448,7 @@ mod tests {
         assert_eq!(c.role, Role::Api);
         assert_eq!(c.lease_ttl, Duration::from_secs(12));
         assert_eq!(c.max_chunk_bytes, 1000);
+        assert_eq!(c.min_free_bytes, 5000);
         assert_eq!(c.webhook_max_attempts, 2);
         assert_eq!(
             c.database,

@@ -47,7 +47,8 @@ pub struct UploadUrlResponse {
     request_body = UploadUrlRequest,
     params(("Idempotency-Key" = Option<String>, Header)),
     responses((status = 200, body = UploadUrlResponse),
-        (status = 422, body = Problem, content_type = "application/problem+json")),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 507, description = "Not enough storage space for the declared size", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn upload_url(
     state: web::Data<AppState>,

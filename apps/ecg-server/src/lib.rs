@@ -47,6 +47,7 @@ pub mod problem;
 pub mod review;
 pub mod signal_windows;
 pub mod state;
+pub mod storage_space;
 pub mod store;
 pub mod tasks;
 pub mod timestamps;

@@ -54,13 +54,16 @@ pub enum ProblemKind {
     ReportUnavailable,
     /// A request body field is invalid.
     ValidationFailed,
+    /// The server's storage is full (a write failed with "no space left on device" or
+    /// "database or disk is full"), or its free space is below the configured minimum.
+    InsufficientStorage,
     /// Something failed inside the server.
     Internal,
 }
 
 impl ProblemKind {
     /// Every kind, for the documentation endpoint.
-    pub const ALL: [ProblemKind; 22] = [
+    pub const ALL: [ProblemKind; 23] = [
         ProblemKind::Unauthorized,
         ProblemKind::NotFound,
         ProblemKind::BadRequest,
@@ -82,6 +85,7 @@ impl ProblemKind {
         ProblemKind::ReportNotReady,
         ProblemKind::ReportUnavailable,
         ProblemKind::ValidationFailed,
+        ProblemKind::InsufficientStorage,
         ProblemKind::Internal,
     ];
 
@@ -109,6 +113,7 @@ impl ProblemKind {
             ProblemKind::ReportNotReady => "report-not-ready",
             ProblemKind::ReportUnavailable => "report-unavailable",
             ProblemKind::ValidationFailed => "validation-failed",
+            ProblemKind::InsufficientStorage => "insufficient-storage",
             ProblemKind::Internal => "internal",
         }
     }
@@ -137,6 +142,7 @@ impl ProblemKind {
             ProblemKind::InvalidSignature => StatusCode::FORBIDDEN,
             ProblemKind::ShareLinkInvalid => StatusCode::NOT_FOUND,
             ProblemKind::ReportUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ProblemKind::InsufficientStorage => StatusCode::INSUFFICIENT_STORAGE,
             ProblemKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -167,6 +173,7 @@ impl ProblemKind {
             ProblemKind::ReportNotReady => "The report is not ready yet",
             ProblemKind::ReportUnavailable => "Report generation is not available in this build",
             ProblemKind::ValidationFailed => "Invalid request field",
+            ProblemKind::InsufficientStorage => "Not enough storage space on the server",
             ProblemKind::Internal => "Internal server error",
         }
     }
@@ -249,6 +256,27 @@ impl ApiError {
         ApiError::new(ProblemKind::Conflict, detail)
     }
 
+    /// 507 `insufficient-storage` with a message (logged).
+    pub fn insufficient_storage(detail: impl std::fmt::Display) -> Self {
+        tracing::error!("storage full: {detail}");
+        ApiError::new(
+            ProblemKind::InsufficientStorage,
+            format!(
+                "the server is out of storage space ({detail}); nothing was stored, try again later"
+            ),
+        )
+    }
+
+    /// 500 with a message (logged); 507 `insufficient-storage` when `e`, or an error in its
+    /// `source()` chain, says the storage is full (see [`is_storage_full`]).
+    pub fn from_error(e: &(dyn std::error::Error + 'static)) -> Self {
+        if is_storage_full(e) {
+            ApiError::insufficient_storage(e)
+        } else {
+            ApiError::internal(e)
+        }
+    }
+
     /// 500 with a message (logged).
     pub fn internal(detail: impl std::fmt::Display) -> Self {
         tracing::error!("internal error: {detail}");
@@ -267,15 +295,52 @@ impl ApiError {
     }
 }
 
+/// Whether an I/O error means the storage is full: `ErrorKind::StorageFull` (ENOSPC, raw OS
+/// error 28 on Linux) or `ErrorKind::QuotaExceeded` (EDQUOT).
+pub fn io_is_storage_full(e: &std::io::Error) -> bool {
+    /// ENOSPC on Linux (and most Unix systems).
+    const ENOSPC: i32 = 28;
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+    ) || e.raw_os_error() == Some(ENOSPC)
+}
+
+/// Whether an error, or one in its `source()` chain, says the storage is full: an I/O error
+/// of [`io_is_storage_full`], SQLite's `SQLITE_FULL` ("database or disk is full") or
+/// PostgreSQL's `53100 disk_full`.
+pub fn is_storage_full(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        if let Some(io) = err.downcast_ref::<std::io::Error>()
+            && io_is_storage_full(io)
+        {
+            return true;
+        }
+        if let Some(sql) = err.downcast_ref::<rusqlite::Error>()
+            && sql.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull)
+        {
+            return true;
+        }
+        if let Some(pg) = err.downcast_ref::<tokio_postgres::Error>()
+            && pg.code() == Some(&tokio_postgres::error::SqlState::DISK_FULL)
+        {
+            return true;
+        }
+        cur = err.source();
+    }
+    false
+}
+
 impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> Self {
-        ApiError::internal(e)
+        ApiError::from_error(&e)
     }
 }
 
 impl From<crate::blob::BlobError> for ApiError {
     fn from(e: crate::blob::BlobError) -> Self {
-        ApiError::internal(e)
+        ApiError::from_error(&e)
     }
 }
 
@@ -318,6 +383,66 @@ mod tests {
             assert!(seen.insert(k.slug()), "duplicate slug {}", k.slug());
             assert_eq!(ProblemKind::from_slug(k.slug()), Some(k));
         }
+    }
+
+    #[test]
+    fn full_storage_is_507_other_failures_500() {
+        use crate::blob::BlobError;
+        use crate::store::StoreError;
+        let blob = |source: std::io::Error| BlobError::Io {
+            path: "/data/blobs/uploads/upl_x.part".into(),
+            source,
+        };
+        for io in [
+            std::io::Error::from(std::io::ErrorKind::StorageFull),
+            std::io::Error::from_raw_os_error(28), // ENOSPC
+            std::io::Error::from(std::io::ErrorKind::QuotaExceeded),
+        ] {
+            assert!(io_is_storage_full(&io), "{io:?}");
+            let e = ApiError::from(blob(io));
+            assert_eq!(e.kind, ProblemKind::InsufficientStorage);
+            assert_eq!(e.kind.status().as_u16(), 507);
+            let v = serde_json::to_value(e.problem()).unwrap();
+            assert_eq!(v["type"], "/problems/insufficient-storage");
+            assert_eq!(v["status"], 507);
+            assert!(v["detail"].as_str().unwrap().contains("upl_x.part"), "{v}");
+        }
+        // SQLite's "database or disk is full"
+        let full = rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL),
+            None,
+        );
+        assert_eq!(
+            ApiError::from(StoreError::Database(full)).kind,
+            ProblemKind::InsufficientStorage
+        );
+        // ... through a real SQLite error: a database whose size is capped
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE t (b BLOB); PRAGMA max_page_count = 8;")
+            .unwrap();
+        let err = conn
+            .execute("INSERT INTO t VALUES (zeroblob(1000000))", [])
+            .unwrap_err();
+        assert_eq!(err.sqlite_error_code(), Some(rusqlite::ErrorCode::DiskFull));
+        assert_eq!(
+            ApiError::from(StoreError::Database(err)).kind,
+            ProblemKind::InsufficientStorage
+        );
+        // other failures stay 500
+        let busy = rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+            None,
+        );
+        assert_eq!(
+            ApiError::from(StoreError::Database(busy)).kind,
+            ProblemKind::Internal
+        );
+        let denied = blob(std::io::Error::from(std::io::ErrorKind::PermissionDenied));
+        assert_eq!(ApiError::from(denied).kind, ProblemKind::Internal);
+        assert_eq!(
+            ProblemKind::from_slug("insufficient-storage"),
+            Some(ProblemKind::InsufficientStorage)
+        );
     }
 
     #[test]

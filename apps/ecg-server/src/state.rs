@@ -30,6 +30,9 @@ pub struct ServerConfig {
     pub max_upload_bytes: u64,
     /// Lifetime of an open upload session.
     pub session_ttl: Duration,
+    /// Free bytes the data directory keeps: uploads that would leave less are refused
+    /// (507); 0 turns the check off.
+    pub min_free_bytes: u64,
     /// Lifetime of a pre-signed upload URL.
     pub presign_ttl: Duration,
     /// First webhook retry delay (doubles each attempt).
@@ -124,6 +127,7 @@ impl ServerConfig {
             max_chunk_bytes: 64 << 20,
             max_upload_bytes: 64 << 30,
             session_ttl: Duration::from_secs(24 * 3600),
+            min_free_bytes: crate::storage_space::DEFAULT_MIN_FREE_BYTES,
             presign_ttl: Duration::from_secs(3600),
             webhook_retry_base: Duration::from_secs(5),
             webhook_retry_max: Duration::from_secs(3600),

@@ -181,6 +181,8 @@ pub fn create_session(
         decoded: None,
         error: None,
     };
+    // the whole upload will need its size: refuse it now rather than half-way (507)
+    crate::storage_space::ensure_room(state, row.size)?;
     state.blobs.create_staged(&row.id, row.size)?;
     state.store.insert_upload(&row)?;
     Ok(row)
@@ -223,6 +225,7 @@ fn ensure_open(u: &UploadRow) -> ApiResult<()> {
     responses(
         (status = 201, description = "Session created", body = UploadView),
         (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+        (status = 507, description = "Not enough storage space (free space below --min-free-bytes, or the disk is full); nothing stored", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
 pub async fn create_upload(
@@ -346,6 +349,7 @@ pub struct ChunkReceipt {
         (status = 409, description = "Conflicting bytes, or session closed", body = Problem, content_type = "application/problem+json"),
         (status = 416, description = "Outside the declared size", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Digest mismatch", body = Problem, content_type = "application/problem+json"),
+        (status = 507, description = "Not enough storage space (free space below --min-free-bytes, or the disk is full); nothing stored", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
 pub async fn put_chunk(
@@ -399,6 +403,7 @@ pub async fn put_chunk(
             length: data.len() as u64,
             sha256: sha.clone(),
         };
+        crate::storage_space::ensure_room(&st, row.length)?;
         match st.store.insert_chunk(&id, &row)? {
             ChunkInsert::Duplicate => Ok(ChunkReceipt {
                 offset,
@@ -420,7 +425,14 @@ pub async fn put_chunk(
             .with("existing", &existing)),
             ChunkInsert::Inserted => {
                 if let Err(e) = st.blobs.write_staged(&id, offset, &data) {
-                    st.store.delete_chunk(&id, offset)?;
+                    // the range is missing again (the bytes may be half-written); should
+                    // even this fail, `complete` finds the chunk's bytes do not match its
+                    // SHA-256 and drops it
+                    if let Err(d) = st.store.delete_chunk(&id, offset) {
+                        tracing::error!(
+                            "upload {id}: forgetting the failed chunk at {offset}: {d}"
+                        );
+                    }
                     return Err(e.into());
                 }
                 Ok(ChunkReceipt {
@@ -630,6 +642,7 @@ pub async fn receive_whole(
     payload: web::Payload,
 ) -> ApiResult<UploadRow> {
     ensure_open(u)?;
+    crate::storage_space::ensure_room(state, u.size)?;
     state.store.clear_chunks(&u.id)?;
     if let Err(e) = stage_whole_body(state, u, payload).await {
         if let Err(clear) = state.store.clear_chunks(&u.id) {
@@ -728,6 +741,7 @@ pub struct DirectQuery {
     responses(
         (status = 201, description = "Stored and decoded", body = UploadView),
         (status = 422, description = "Unsupported format or hash mismatch", body = Problem, content_type = "application/problem+json"),
+        (status = 507, description = "Not enough storage space (free space below --min-free-bytes, or the disk is full); nothing stored", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
 pub async fn direct_upload(
@@ -763,15 +777,34 @@ pub async fn direct_upload(
                 sha256: sha.clone(),
             },
         )?;
-        st.blobs.write_staged(&u.id, 0, &data)?;
-        st.store.insert_chunk(
-            &u.id,
-            &ChunkRow {
-                offset: 0,
-                length: u.size,
-                sha256: sha,
-            },
-        )?;
+        let stored = st
+            .blobs
+            .write_staged(&u.id, 0, &data)
+            .map_err(ApiError::from)
+            .and_then(|()| {
+                st.store
+                    .insert_chunk(
+                        &u.id,
+                        &ChunkRow {
+                            offset: 0,
+                            length: u.size,
+                            sha256: sha,
+                        },
+                    )
+                    .map_err(ApiError::from)
+            });
+        if let Err(e) = stored {
+            // nothing half-written is left behind (e.g. the disk filled up: 507)
+            if let Err(d) = st
+                .blobs
+                .delete_upload(&u.id)
+                .map_err(ApiError::from)
+                .and_then(|()| st.store.delete_upload(&u.id).map_err(ApiError::from))
+            {
+                tracing::error!("upload {}: removing the failed upload: {}", u.id, d.detail);
+            }
+            return Err(e);
+        }
         seal_and_decode(&st, &u)
     })
     .await??;
@@ -845,6 +878,7 @@ pub struct PresignQuery {
         (status = 403, description = "Bad or expired signature", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already uploaded", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Hash mismatch or unsupported format", body = Problem, content_type = "application/problem+json"),
+        (status = 507, description = "Not enough storage space (free space below --min-free-bytes, or the disk is full); nothing stored", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn put_content(
     state: web::Data<AppState>,

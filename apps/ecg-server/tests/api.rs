@@ -1048,3 +1048,108 @@ mod on_postgres_and_s3 {
         on_shared_backends(super::webhooks_are_signed_and_retried_after_500);
     }
 }
+
+#[test]
+fn low_disk_refuses_uploads_with_507_before_writing() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = create_key(dir.path(), "a");
+    // 2 minutes of the Holter in two chunks; the first sent while there is room
+    let edf = edf_prefix(&edf_1h(), 120);
+    let half = edf.len() / 2;
+    let upload = {
+        let s = Server::start(dir.path(), &[]);
+        let h = s.get(None, "/healthz").json();
+        assert_eq!(h["status"], "ok", "{h}");
+        assert_eq!(h["disk"]["uploads_accepted"], true, "{h}");
+        assert_eq!(h["disk"]["min_free_bytes"], 256u64 << 20);
+        assert!(h["disk"]["free_bytes"].as_u64().unwrap() > 0, "{h}");
+        let up = s
+            .post_json(
+                &key,
+                "/api/v1/uploads",
+                &json!({"file_name": "h.edf", "size": edf.len(), "sha256": sha256_hex(&edf)}),
+            )
+            .json();
+        let id = up["upload_id"].as_str().unwrap().to_owned();
+        let r = s.put_bytes(
+            Some(&key),
+            &format!("/api/v1/uploads/{id}/chunks/0"),
+            &edf[..half],
+            &[],
+        );
+        assert_eq!(r.status, 201, "{}", r.text());
+        id
+    };
+    // the same data directory with an absurd minimum of free space (1 EiB)
+    let s = Server::start(dir.path(), &["--min-free-bytes", "1152921504606846976"]);
+    let h = s.get(None, "/healthz").json();
+    assert_eq!(h["status"], "low_disk", "{h}");
+    assert_eq!(h["disk"]["uploads_accepted"], false, "{h}");
+    assert_eq!(h["disk"]["min_free_bytes"], 1u64 << 60);
+    // new sessions, one-request and pre-signed uploads, chunks: 507 before writing
+    let p = s
+        .post_json(
+            &key,
+            "/api/v1/uploads",
+            &json!({"file_name": "x.edf", "size": 1000, "sha256": sha256_hex(b"x")}),
+        )
+        .assert_problem(507, "insufficient-storage");
+    assert_eq!(p["min_free_bytes"], 1u64 << 60, "{p}");
+    assert!(p["free_bytes"].as_u64().unwrap() > 0, "{p}");
+    assert!(p["detail"].as_str().unwrap().contains("nothing was stored"));
+    Server::put_like_post(&s, &key, &edf).assert_problem(507, "insufficient-storage");
+    s.post_json(
+        &key,
+        "/api/v1/advanced/ecg/holter/upload-url",
+        &json!({"file_name": "x.edf", "size": 1000, "sha256": sha256_hex(b"x")}),
+    )
+    .assert_problem(507, "insufficient-storage");
+    s.put_bytes(
+        Some(&key),
+        &format!("/api/v1/uploads/{upload}/chunks/{half}"),
+        &edf[half..],
+        &[],
+    )
+    .assert_problem(507, "insufficient-storage");
+    s.put_bytes(
+        Some(&key),
+        &format!("/api/v1/uploads/{upload}/content"),
+        &edf,
+        &[],
+    )
+    .assert_problem(507, "insufficient-storage");
+    // nothing was half-stored: the session has its first chunk and misses the second
+    let v = s
+        .get(Some(&key), &format!("/api/v1/uploads/{upload}"))
+        .json();
+    assert_eq!(v["state"], "open", "{v}");
+    assert_eq!(v["received_bytes"], half, "{v}");
+    assert_eq!(
+        v["missing"],
+        json!([{"offset": half, "length": edf.len() - half}])
+    );
+    let listed = s.get(Some(&key), "/api/v1/tasks").json();
+    assert_eq!(listed["items"], json!([]), "no task was made: {listed}");
+    s.get(None, "/problems/insufficient-storage")
+        .json()
+        .get("status")
+        .map(|st| assert_eq!(st, 507))
+        .unwrap();
+    drop(s);
+    // room again: the session resumes and completes
+    let s = Server::start(dir.path(), &[]);
+    let r = s.put_bytes(
+        Some(&key),
+        &format!("/api/v1/uploads/{upload}/chunks/{half}"),
+        &edf[half..],
+        &[],
+    );
+    assert_eq!(r.status, 201, "{}", r.text());
+    let done = s.post_json(
+        &key,
+        &format!("/api/v1/uploads/{upload}/complete"),
+        &json!({}),
+    );
+    assert_eq!(done.status, 200, "{}", done.text());
+    assert_eq!(done.json()["records"][0]["duration_s"], 120.0);
+}
