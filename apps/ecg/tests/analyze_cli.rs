@@ -148,8 +148,9 @@ const SUMMARY_KEYS: [&str; 8] = [
 
 /// The long-term summary of MIT-BIH 100 equals what its reference annotations (`.atr`)
 /// give, computed here with the definitions of docs/CLI.md: 2273 beats (N 2239, S 33,
-/// V 1), mean rate (beats - 1) over the first-to-last-beat span, min/max over 8-beat
-/// windows of normal beats, no RR interval above 2 s, no AF.
+/// V 1), min, max and mean over the 8-beat windows of normal beats (the mean weighted by
+/// the windows' durations: 75.57 bpm), the rate of all beats (beats - 1) over the
+/// first-to-last-beat span (75.51 bpm), no RR interval above 2 s, no AF.
 #[test]
 fn analyze_json_summary_of_mitbih_100_matches_the_annotations() {
     let rec = shared("wfdb/100");
@@ -187,6 +188,11 @@ fn analyze_json_summary_of_mitbih_100_matches_the_annotations() {
         .filter(|&i| beats[i - 8..=i].iter().all(|b| b.1 == 'N'))
         .map(|i| 60.0 * 8.0 * fs / (beats[i].0 - beats[i - 8].0) as f64)
         .collect();
+    let spans: Vec<i64> = (8..beats.len())
+        .filter(|&i| beats[i - 8..=i].iter().all(|b| b.1 == 'N'))
+        .map(|i| beats[i].0 - beats[i - 8].0)
+        .collect();
+    let ref_window_mean = 60.0 * 8.0 * fs * spans.len() as f64 / spans.iter().sum::<i64>() as f64;
     let ref_min = windows.iter().copied().fold(f64::INFINITY, f64::min);
     let ref_max = windows.iter().copied().fold(0.0, f64::max);
     let ref_pauses = beats.windows(2).filter(|w| w[1].0 - w[0].0 > 720).count() as f64;
@@ -208,10 +214,18 @@ fn analyze_json_summary_of_mitbih_100_matches_the_annotations() {
         s["sve_beats"]
     );
     assert!(
-        (num(s, "hr_mean_bpm") - ref_mean).abs() < 0.5,
+        (num(s, "hr_mean_bpm") - ref_window_mean).abs() < 0.5,
         "{}",
         s["hr_mean_bpm"]
     );
+    assert_eq!(s["hr_mean_basis"], "normal_windows");
+    assert!(
+        (num(s, "hr_mean_all_beats_bpm") - ref_mean).abs() < 0.5,
+        "{}",
+        s["hr_mean_all_beats_bpm"]
+    );
+    assert!(num(s, "hr_min_bpm") <= num(s, "hr_mean_bpm"));
+    assert!(num(s, "hr_mean_bpm") <= num(s, "hr_max_bpm"));
     assert!(
         (num(s, "hr_min_bpm") - ref_min).abs() < 1.0,
         "{} vs {ref_min}",

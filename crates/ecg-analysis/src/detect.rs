@@ -8,6 +8,9 @@
 //! little). Beats are picked on the fused curve with adaptive signal/noise levels,
 //! a refractory period, T-wave rejection and search-back (in the spirit of Pan and
 //! Tompkins, 1985), then placed on the R peak of the lead that contributed most.
+//! Leads whose own beat trains disagree with the best-supported lead over a 12 s stretch
+//! are left out of the fusion there, so that independent trains are not merged into
+//! their union (see `lead_agreement`).
 
 use serde::{Deserialize, Serialize};
 
@@ -189,8 +192,8 @@ pub fn detect_prepared(
     let first_block_start = grid_offset / block * block;
     let nblocks = (grid_offset + n - first_block_start).div_ceil(block);
     let half_w = ((cfg.integration_s * fs / 2.0).round() as usize).max(1);
-    let mut fused = vec![0f32; n];
-    let mut wsum = vec![0f32; n];
+    // per lead: its weighted, normalised energy `bw * e / scale` (0 where unusable)
+    let mut contributions: Vec<Vec<f32>> = Vec::with_capacity(leads.len());
     let mut energies: Vec<Vec<f32>> = Vec::with_capacity(leads.len());
     let mut all_weights = Vec::with_capacity(leads.len());
     for lead in &leads {
@@ -240,6 +243,7 @@ pub fn detect_prepared(
         // normalise with the scale linearly interpolated between block centres
         // (block by block, without a division per sample)
         let inv_block = 1.0 / block as f64;
+        let mut contribution = vec![0f32; n];
         for (b, &bw) in weights.iter().enumerate() {
             let start = (first_block_start + b * block).saturating_sub(grid_offset);
             let end = (first_block_start + (b + 1) * block)
@@ -256,13 +260,40 @@ pub fn detect_prepared(
                 let b1 = (b0 + 1).min(nblocks - 1);
                 let f = (pos - b0 as f64).clamp(0.0, 1.0) as f32;
                 let s = (scales[b0] * (1.0 - f) + scales[b1] * f).max(SCALE_FLOOR);
-                fused[i] += bw * e[i] / s;
-                wsum[i] += bw;
+                contribution[i] = bw * e[i] / s;
             }
         }
+        contributions.push(contribution);
         energies.push(e);
         all_weights.push((weights, scales));
     }
+    // leads whose beat trains disagree with the best-supported lead's are left out of the
+    // fusion, stretch by stretch (`included[lead][block]`)
+    let included = lead_agreement(
+        &contributions,
+        &all_weights,
+        block,
+        first_block_start,
+        grid_offset,
+        fs,
+        cfg,
+    );
+    let mut fused = vec![0f32; n];
+    let mut wsum = vec![0f32; n];
+    for ((contribution, (weights, _)), inc) in contributions.iter().zip(&all_weights).zip(&included)
+    {
+        for (b, (&bw, &keep)) in weights.iter().zip(inc).enumerate() {
+            let (start, end) = block_range(b, block, first_block_start, grid_offset, n);
+            if bw == 0.0 || !keep || start >= end {
+                continue;
+            }
+            for i in start..end {
+                fused[i] += contribution[i];
+                wsum[i] += bw;
+            }
+        }
+    }
+    drop(contributions);
     for (f, w) in fused.iter_mut().zip(&wsum) {
         *f = if *w > 0.0 { *f / *w } else { 0.0 };
     }
@@ -278,7 +309,7 @@ pub fn detect_prepared(
         for (l, (w, s)) in all_weights.iter().enumerate() {
             let contrib = w[b] * energies[l][c] / s[b].max(SCALE_FLOOR);
             qsum += w[b];
-            if contrib > best.1 {
+            if included[l][b] && contrib > best.1 {
                 best = (l, contrib);
             }
         }
@@ -311,6 +342,164 @@ pub fn detect_prepared(
     // the first block may start before the window: report its start clamped to 0
     out.quality.first = first_block_start * factor;
     out
+}
+
+/// Blocks (of the absolute block grid) per stretch over which leads' beat trains are
+/// compared: 8 blocks of 1.5 s (12 s, about 14 beats at 70 bpm).
+const STRETCH_BLOCKS: usize = 8;
+/// A beat of one lead agrees with another lead when that lead has a beat this close (s).
+const AGREEMENT_S: f64 = 0.15;
+/// Two leads agree over a stretch when at least `AGREEMENT_NUM / AGREEMENT_DEN` (80%) of
+/// the beats of one of them lie within [`AGREEMENT_S`] of a beat of the other.
+const AGREEMENT_NUM: usize = 4;
+/// See [`AGREEMENT_NUM`].
+const AGREEMENT_DEN: usize = 5;
+/// Leads are compared only when each has at least this many beats in the stretch.
+const AGREEMENT_MIN_BEATS: usize = 4;
+
+/// Sample range (in the window) of block `b`.
+fn block_range(
+    b: usize,
+    block: usize,
+    first_block_start: usize,
+    grid_offset: usize,
+    n: usize,
+) -> (usize, usize) {
+    let start = (first_block_start + b * block).saturating_sub(grid_offset);
+    let end = (first_block_start + (b + 1) * block)
+        .saturating_sub(grid_offset)
+        .min(n);
+    (start, end)
+}
+
+/// Which leads take part in the fusion, per block: `included[lead][block]`.
+///
+/// The leads of one heart see the same beats. When the leads' beat trains disagree (a
+/// lead belongs to another recording, a mislabelled channel, or a lead picks up a
+/// periodic artefact), the weighted mean of their energies would show the beats of every
+/// train, and the detector would count their union. So each lead's beats are first picked
+/// on its own normalised energy; then, stretch by stretch ([`STRETCH_BLOCKS`] blocks on
+/// the absolute grid), two leads disagree when each has at least
+/// [`AGREEMENT_MIN_BEATS`] beats there and fewer than 80% of either lead's beats lie
+/// within [`AGREEMENT_S`] of a beat of the other. A lead that only misses beats (low
+/// amplitude) or adds some (noise) still agrees in one direction and stays in: the
+/// quality weights handle it as before. Trains of independent rhythms at similar rates
+/// drift in and out of step: while they are within 150 ms of each other they agree
+/// (their fused peaks fall within the refractory period: one beat), and once they drift
+/// apart the stretch follows one of them. When some leads disagree, the anchor of the
+/// stretch is, among the leads that disagree with another, the one with the largest
+/// summed mean block weight of the leads that agree with it (itself included; ties go to
+/// the better-quality lead, then the first); the leads that disagree with the anchor are
+/// left out of that stretch. With a single lead, or when all agree, every lead is
+/// included and the fusion is exactly the weighted mean of all leads.
+fn lead_agreement(
+    contributions: &[Vec<f32>],
+    weights: &[(Vec<f32>, Vec<f32>)],
+    block: usize,
+    first_block_start: usize,
+    grid_offset: usize,
+    fs: f64,
+    cfg: &DetectorConfig,
+) -> Vec<Vec<bool>> {
+    let nblocks = weights.first().map_or(0, |w| w.0.len());
+    let mut included = vec![vec![true; nblocks]; contributions.len()];
+    if contributions.len() < 2 || nblocks == 0 {
+        return included;
+    }
+    let n = contributions.iter().map(|c| c.len()).min().unwrap_or(0);
+    // every lead's own beats, on its normalised energy (the contribution over its weight)
+    let trains: Vec<Vec<usize>> = contributions
+        .iter()
+        .zip(weights)
+        .map(|(c, (w, _))| {
+            let mut x = vec![0f32; n];
+            for (b, &bw) in w.iter().enumerate() {
+                let (start, end) = block_range(b, block, first_block_start, grid_offset, n);
+                if bw > 0.0 && start < end {
+                    let inv = 1.0 / bw;
+                    for (o, v) in x[start..end].iter_mut().zip(&c[start..end]) {
+                        *o = v * inv;
+                    }
+                }
+            }
+            pick_beats(&x, fs, cfg).into_iter().map(|p| p.0).collect()
+        })
+        .collect();
+    let tol = (AGREEMENT_S * fs).round() as usize;
+    // beats of `a` in [lo, hi) with a beat of `b` (anywhere in the window) within `tol`
+    let matched = |a: &[usize], b: &[usize], lo: usize, hi: usize| -> (usize, usize) {
+        let from = a.partition_point(|&x| x < lo);
+        let to = a.partition_point(|&x| x < hi);
+        let hits = a[from..to]
+            .iter()
+            .filter(|&&x| {
+                let k = b.partition_point(|&y| y + tol < x);
+                b.get(k).is_some_and(|&y| y <= x + tol)
+            })
+            .count();
+        (hits, to - from)
+    };
+    let abs_first = first_block_start / block;
+    let nlead = contributions.len();
+    let mut b0 = 0;
+    while b0 < nblocks {
+        // the stretch holding block b0, cut to the window's blocks
+        let b1 = ((abs_first + b0) / STRETCH_BLOCKS + 1) * STRETCH_BLOCKS - abs_first;
+        let b1 = b1.min(nblocks);
+        let lo = block_range(b0, block, first_block_start, grid_offset, n).0;
+        let hi = block_range(b1 - 1, block, first_block_start, grid_offset, n).1;
+        let mean_w: Vec<f32> = weights
+            .iter()
+            .map(|(w, _)| w[b0..b1].iter().sum::<f32>() / (b1 - b0) as f32)
+            .collect();
+        let mut agree = vec![vec![true; nlead]; nlead];
+        let mut any_disagreement = false;
+        for l in 0..nlead {
+            for m in l + 1..nlead {
+                if mean_w[l] <= 0.0 || mean_w[m] <= 0.0 {
+                    continue;
+                }
+                let (hl, nl) = matched(&trains[l], &trains[m], lo, hi);
+                let (hm, nm) = matched(&trains[m], &trains[l], lo, hi);
+                if nl >= AGREEMENT_MIN_BEATS
+                    && nm >= AGREEMENT_MIN_BEATS
+                    && AGREEMENT_DEN * hl < AGREEMENT_NUM * nl
+                    && AGREEMENT_DEN * hm < AGREEMENT_NUM * nm
+                {
+                    agree[l][m] = false;
+                    agree[m][l] = false;
+                    any_disagreement = true;
+                }
+            }
+        }
+        if any_disagreement {
+            let support =
+                |l: usize| -> f32 { (0..nlead).filter(|&m| agree[l][m]).map(|m| mean_w[m]).sum() };
+            // a lead that disagrees with some lead has enough beats and weight to be an
+            // anchor; the others agree with every lead by default and cannot bridge them
+            let mut anchor: Option<usize> = None;
+            for l in (0..nlead).filter(|&l| agree[l].iter().any(|a| !a)) {
+                let better = anchor.is_none_or(|a| {
+                    let (s, sa) = (support(l), support(a));
+                    s > sa || (s == sa && mean_w[l] > mean_w[a])
+                });
+                if better {
+                    anchor = Some(l);
+                }
+            }
+            let Some(anchor) = anchor else {
+                b0 = b1;
+                continue;
+            };
+            for (l, inc) in included.iter_mut().enumerate() {
+                if !agree[anchor][l] {
+                    inc[b0..b1].fill(false);
+                }
+            }
+        }
+        b0 = b1;
+    }
+    included
 }
 
 /// Replaces NaN (missing) samples by the last valid value (0 before the first).

@@ -9,17 +9,18 @@
 //! trends and episodes).
 //!
 //! Conventions: times are seconds from the first sample; hours are counted from the start
-//! of the recording (row `k` covers `[3600 k, 3600 (k + 1))` s); heart rates are over
-//! windows of 8 consecutive normal beats as in [`crate::Summary::hr_min`]; an hour's mean
-//! rate is the number of RR intervals over their summed length (intervals longer than the
-//! pause limit excluded); VE and SVE count `V` and `S` beats.
+//! of the recording (row `k` covers `[3600 k, 3600 (k + 1))` s); the minimum, mean and
+//! maximum heart rates of the record and of each hour share one basis, the windows of 8
+//! RR intervals whose 9 beats are all normal (a window belongs to the hour of its last
+//! beat), so that min <= mean <= max always holds ([`heart_rates`]); VE and SVE count
+//! `V` and `S` beats.
 
 use ecg_core::AamiClass;
 use ecg_core::chrono::{Duration, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
 use crate::hrv::{HrvConfig, NnSeries};
-use crate::result::{Beat, Episode, EpisodeKind, QualitySegment, Summary};
+use crate::result::{Beat, Episode, EpisodeKind, HrMeanBasis, QualitySegment, Summary};
 use crate::rhythm::RhythmConfig;
 
 /// Long-term summary settings.
@@ -67,8 +68,13 @@ pub struct HourlyRow {
     pub beats: u64,
     /// Lowest heart rate (bpm, 8-beat windows of normal beats).
     pub hr_min_bpm: Option<f64>,
-    /// Mean heart rate (bpm).
+    /// Mean heart rate (bpm): the duration-weighted mean of the hour's 8-beat windows
+    /// (between its minimum and maximum), or without such a window the RR intervals up to
+    /// the pause limit ([`HourlyRow::hr_mean_basis`], [`heart_rates`]).
     pub hr_mean_bpm: Option<f64>,
+    /// What [`HourlyRow::hr_mean_bpm`] was computed from; absent without a mean.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hr_mean_basis: Option<HrMeanBasis>,
     /// Highest heart rate (bpm, 8-beat windows).
     pub hr_max_bpm: Option<f64>,
     /// Ventricular ectopic beats.
@@ -207,6 +213,76 @@ fn hr8(beats: &[Beat], i: usize, fs: f64) -> Option<f64> {
     (span > 0.0).then(|| 60.0 * 8.0 * fs / span)
 }
 
+/// Minimum, mean and maximum heart rate of a stretch of beats, on one basis.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct HeartRates {
+    /// Lowest 8-beat rate (bpm) with the sample of its window's last beat (the first such
+    /// window on ties).
+    pub min: Option<(f64, i64)>,
+    /// Mean rate (bpm), on the basis [`HeartRates::basis`].
+    pub mean: Option<f64>,
+    /// Highest 8-beat rate (bpm) with the sample of its window's last beat.
+    pub max: Option<(f64, i64)>,
+    /// What the mean was computed from; `None` without a mean.
+    pub basis: Option<HrMeanBasis>,
+}
+
+/// Heart rates of the beats whose indices lie in `range` (beats in time order).
+///
+/// The windows are the runs of 8 RR intervals whose 9 beats are all `N` and whose last
+/// beat lies in `range` (its first beats may come before). The minimum and maximum are
+/// the lowest and highest window rates `60 x 8 / span`; the mean is the mean of the same
+/// rates weighted by the windows' spans, `60 x 8 x windows / summed spans`, which, as a
+/// weighted mean, lies between them (it is clamped there against rounding). Weighting by
+/// duration makes it a mean over time, like beats per minute, rather than over beats,
+/// which would lean towards the fast stretches. Ectopic beats and the intervals around
+/// them do not enter; a pause between normal beats does, as a slow window (the minimum
+/// sees it too). Without any window there is no minimum or maximum, and the mean is
+/// 60 x (RR intervals ending in `range` of at most `pause_s`) / (their summed length),
+/// with [`HrMeanBasis::RrIntervals`] as its basis.
+pub fn heart_rates(
+    beats: &[Beat],
+    range: std::ops::Range<usize>,
+    fs: f64,
+    pause_s: f64,
+) -> HeartRates {
+    let mut r = HeartRates::default();
+    let range = range.start.min(beats.len())..range.end.min(beats.len());
+    let pause_limit = (pause_s * fs) as i64;
+    let (mut windows, mut window_span) = (0u64, 0i64);
+    let (mut intervals, mut rr_span) = (0u64, 0i64);
+    for i in range {
+        if i > 0 {
+            let rr = beats[i].sample - beats[i - 1].sample;
+            if rr > 0 && rr <= pause_limit {
+                intervals += 1;
+                rr_span += rr;
+            }
+        }
+        if let Some(hr) = hr8(beats, i, fs) {
+            windows += 1;
+            window_span += beats[i].sample - beats[i - 8].sample;
+            if r.min.is_none_or(|m| hr < m.0) {
+                r.min = Some((hr, beats[i].sample));
+            }
+            if r.max.is_none_or(|m| hr > m.0) {
+                r.max = Some((hr, beats[i].sample));
+            }
+        }
+    }
+    if let (Some((lo, _)), Some((hi, _))) = (r.min, r.max)
+        && window_span > 0
+    {
+        let mean = 60.0 * 8.0 * fs * windows as f64 / window_span as f64;
+        r.mean = Some(mean.clamp(lo, hi));
+        r.basis = Some(HrMeanBasis::NormalWindows);
+    } else if rr_span > 0 {
+        r.mean = Some(60.0 * fs * intervals as f64 / rr_span as f64);
+        r.basis = Some(HrMeanBasis::RrIntervals);
+    }
+    r
+}
+
 /// Fills the beat-, episode- and quality-derived long-term fields of `s` (everything but
 /// the ST trend, clock times and the strips' record and leads: see [`finish`]).
 pub fn fill(
@@ -263,7 +339,6 @@ pub fn fill(
     } else {
         0
     };
-    let pause_limit = (rhythm.pause_s * fs) as i64;
     let overlap = |a: i64, b: i64, c: i64, d: i64| (b.min(d) - a.max(c)).max(0);
     s.hourly = (0..hours)
         .map(|h| {
@@ -277,28 +352,18 @@ pub fn fill(
                 beats: (hi - lo) as u64,
                 ..Default::default()
             };
-            let (mut count, mut span) = (0u64, 0i64);
-            for i in lo..hi {
-                match beats[i].class {
+            for b in &beats[lo..hi] {
+                match b.class {
                     AamiClass::V => row.ve_beats += 1,
                     AamiClass::S => row.sve_beats += 1,
                     _ => {}
                 }
-                if i > 0 {
-                    let rr = beats[i].sample - beats[i - 1].sample;
-                    if rr > 0 && rr <= pause_limit {
-                        count += 1;
-                        span += rr;
-                    }
-                }
-                if let Some(v) = hr8(beats, i, fs) {
-                    row.hr_min_bpm = Some(row.hr_min_bpm.map_or(v, |m: f64| m.min(v)));
-                    row.hr_max_bpm = Some(row.hr_max_bpm.map_or(v, |m: f64| m.max(v)));
-                }
             }
-            if span > 0 {
-                row.hr_mean_bpm = Some(60.0 * count as f64 * fs / span as f64);
-            }
+            let rates = heart_rates(beats, lo..hi, fs, rhythm.pause_s);
+            row.hr_min_bpm = rates.min.map(|m| m.0);
+            row.hr_mean_bpm = rates.mean;
+            row.hr_max_bpm = rates.max.map(|m| m.0);
+            row.hr_mean_basis = rates.basis;
             for e in episodes {
                 if e.kind == EpisodeKind::Pause && e.start >= a && e.start < b {
                     row.pauses += 1;

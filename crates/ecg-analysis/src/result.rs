@@ -110,6 +110,21 @@ impl QualitySegment {
     pub const USABLE: f32 = 0.2;
 }
 
+/// What a mean heart rate ([`Summary::hr_mean_bpm`],
+/// [`crate::long_term::HourlyRow::hr_mean_bpm`]) was computed from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HrMeanBasis {
+    /// The windows of 8 RR intervals whose 9 beats are all normal (`N`), the windows that
+    /// give the minimum and maximum: their rates averaged with the windows' durations as
+    /// weights, i.e. 60 x 8 x windows / (summed window spans in s). A weighted mean of
+    /// the window rates, so it lies between their minimum and maximum.
+    NormalWindows,
+    /// There is no such window (no minimum or maximum then): every RR interval up to the
+    /// pause limit, 60 x intervals / (their summed length in s).
+    RrIntervals,
+}
+
 /// Whole-record numbers for summaries.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
@@ -120,7 +135,7 @@ pub struct Summary {
     /// Lowest heart rate (bpm, over 8-beat windows of normal beats), with its sample.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hr_min: Option<(f64, i64)>,
-    /// Mean heart rate in bpm (beats over analysed time).
+    /// Mean heart rate in bpm, the same value as [`Summary::hr_mean_bpm`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hr_mean: Option<f64>,
     /// Highest heart rate (bpm, over 8-beat windows), with its sample.
@@ -155,9 +170,22 @@ pub struct Summary {
     /// Clock time of the lowest heart rate, when the start is known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hr_min_clock: Option<String>,
-    /// Mean heart rate (bpm).
+    /// Mean heart rate (bpm) on the basis of [`Summary::hr_mean_basis`]: normally the
+    /// mean of the same 8-beat windows that give [`Summary::hr_min_bpm`] and
+    /// [`Summary::hr_max_bpm`], weighted by their durations, so that
+    /// `hr_min_bpm <= hr_mean_bpm <= hr_max_bpm` whenever all three exist (see
+    /// [`crate::long_term::heart_rates`]).
     #[serde(default)]
     pub hr_mean_bpm: Option<f64>,
+    /// What [`Summary::hr_mean_bpm`] (and [`Summary::hr_mean`]) was computed from; absent
+    /// without a mean.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hr_mean_basis: Option<HrMeanBasis>,
+    /// Rate of all beats whatever their class, pauses included: 60 x (beats - 1) / (last
+    /// beat - first beat) in bpm (what `hr_mean_bpm` was before the 8-beat basis); absent
+    /// with fewer than 2 beats.
+    #[serde(default)]
+    pub hr_mean_all_beats_bpm: Option<f64>,
     /// Highest heart rate (bpm, 8-beat windows).
     #[serde(default)]
     pub hr_max_bpm: Option<f64>,

@@ -398,22 +398,17 @@ pub fn summary(
         };
         s.class_counts[k] += 1;
     }
+    // min, mean and max on one basis (the 8-beat windows of normal beats)
+    let rates =
+        crate::long_term::heart_rates(beats, 0..beats.len(), fs, RhythmConfig::default().pause_s);
+    s.hr_min = rates.min;
+    s.hr_mean = rates.mean;
+    s.hr_max = rates.max;
+    s.hr_mean_basis = rates.basis;
     if beats.len() >= 2 {
         let span = (beats[beats.len() - 1].sample - beats[0].sample) as f64 / fs;
         if span > 0.0 {
-            s.hr_mean = Some(60.0 * (beats.len() - 1) as f64 / span);
-        }
-    }
-    for i in 8..beats.len() {
-        if beats[i - 8..=i].iter().any(|b| b.class != AamiClass::N) {
-            continue;
-        }
-        let hr = 60.0 * 8.0 * fs / (beats[i].sample - beats[i - 8].sample) as f64;
-        if s.hr_min.is_none_or(|m| hr < m.0) {
-            s.hr_min = Some((hr, beats[i].sample));
-        }
-        if s.hr_max.is_none_or(|m| hr > m.0) {
-            s.hr_max = Some((hr, beats[i].sample));
+            s.hr_mean_all_beats_bpm = Some(60.0 * (beats.len() - 1) as f64 / span);
         }
     }
     for i in 1..beats.len() {
