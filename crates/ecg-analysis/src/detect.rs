@@ -835,6 +835,48 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn leads_with_independent_beat_trains_are_not_merged() {
+        let fs = 250.0;
+        let (a, n) = regular(fs, 120.0, 0.8);
+        let (b, _) = regular(fs, 120.0, 0.93);
+        let x = synth(fs, n, &a, 1.0);
+        let y = synth(fs, n, &b, 1.0);
+        let y2 = synth(fs, n, &b, 0.7);
+        let near = |found: &[Detection], truth: &[usize]| {
+            found
+                .iter()
+                .filter(|d| {
+                    truth
+                        .iter()
+                        .any(|&t| d.sample.abs_diff(t) as f64 <= 0.02 * fs)
+                })
+                .count()
+        };
+        // two leads, equal quality: the first lead's train, not the union of both
+        let out = detect(&[&x, &y], fs, 0, &DetectorConfig::default());
+        assert!(
+            out.beats.len().abs_diff(a.len()) <= 3,
+            "{} beats, {} in lead 0's train",
+            out.beats.len(),
+            a.len()
+        );
+        assert!(near(&out.beats, &a) + 3 >= a.len());
+        // three leads, two of them carrying the same train: the majority wins
+        let out = detect(&[&x, &y, &y2], fs, 0, &DetectorConfig::default());
+        assert!(
+            out.beats.len().abs_diff(b.len()) <= 3,
+            "{} beats, {} in leads 1 and 2",
+            out.beats.len(),
+            b.len()
+        );
+        assert!(near(&out.beats, &b) + 3 >= b.len());
+        // leads of one heart are fused as before: every beat, once
+        let z = synth(fs, n, &a, 0.5);
+        let out = detect(&[&x, &z], fs, 0, &DetectorConfig::default());
+        assert_match(&out.beats, &a, fs);
+    }
+
+    #[test]
     fn premature_beats_and_pauses_are_found() {
         let fs = 250.0;
         let mut r = Vec::new();
