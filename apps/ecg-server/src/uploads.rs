@@ -539,6 +539,17 @@ pub fn decode(state: &AppState, u: &UploadRow) -> ApiResult<ecg_archive::Decoded
 /// decode problem (the upload is then `invalid`).
 fn seal_and_decode(state: &AppState, u: &UploadRow) -> ApiResult<UploadRow> {
     state.blobs.seal_staged(&u.id)?;
+    decode_and_record(state, u)
+}
+
+/// Whether an open upload's bytes are already sealed: they were verified and sealed, but
+/// recording the completion failed (e.g. the database was full, 507).
+fn sealed_but_open(state: &AppState, u: &UploadRow) -> bool {
+    u.state == UploadState::Open && state.blobs.local_upload_path(&u.id).is_ok()
+}
+
+/// Decodes sealed bytes and records the outcome (see [`seal_and_decode`]).
+fn decode_and_record(state: &AppState, u: &UploadRow) -> ApiResult<UploadRow> {
     match decode(state, u) {
         Ok(decoded) => {
             let summary = serde_json::json!({
@@ -566,6 +577,10 @@ fn seal_and_decode(state: &AppState, u: &UploadRow) -> ApiResult<UploadRow> {
 /// Completes a chunked session: every byte present, SHA-256 verified, then decoded.
 pub fn complete_session(state: &AppState, u: &UploadRow) -> ApiResult<UploadRow> {
     ensure_open(u)?;
+    if sealed_but_open(state, u) {
+        // verified and sealed before, the completion not recorded: record it now
+        return decode_and_record(state, u);
+    }
     let chunks = state.store.chunks(&u.id)?;
     let missing = missing_ranges(u.size, &chunks);
     if !missing.is_empty() {
@@ -642,6 +657,10 @@ pub async fn receive_whole(
     payload: web::Payload,
 ) -> ApiResult<UploadRow> {
     ensure_open(u)?;
+    if sealed_but_open(state, u) {
+        let (st, row) = (state.clone(), u.clone());
+        return web::block(move || decode_and_record(&st, &row)).await?;
+    }
     crate::storage_space::ensure_room(state, u.size)?;
     state.store.clear_chunks(&u.id)?;
     if let Err(e) = stage_whole_body(state, u, payload).await {
