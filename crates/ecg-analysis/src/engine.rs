@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::classify::{BeatFeatures, ClassifierConfig, SHAPE_POINTS, classify};
 use crate::delineate::{delineate, median_beat};
 use crate::detect::{DetectorConfig, detect_prepared, prepare_lead};
+use crate::ecg_leads::{is_ecg_lead, unit_to_mv};
 use crate::error::{Error, Result};
 use crate::filter::Preprocess;
 use crate::hrv::{HrvConfig, hrv_from_beats};
@@ -299,21 +300,33 @@ pub fn analyze_with_progress(
     Ok(analysis)
 }
 
-/// Chooses the signals to analyse: those at the first usable signal's rate, skipping
-/// obviously non-ECG channels (by unit), at most `max`.
+/// Chooses the signals to analyse: the ECG leads ([`crate::ecg_leads::is_ecg_lead`]) at
+/// the first one's rate, at most `max`. A record without any signal recognised as an ECG
+/// lead is analysed on its signals in whatever unit, except obvious non-ECG units (a
+/// heart-rate trace, pressure, temperature, ...).
 pub fn select_leads(record: &Record, max: usize) -> Result<Vec<&Signal>> {
-    let non_ecg = |s: &Signal| {
+    let non_ecg_unit = |s: &Signal| {
         let u = s.unit.to_ascii_lowercase();
         matches!(
             u.as_str(),
             "bpm" | "mmhg" | "%" | "degc" | "l/min" | "ohm" | "g"
         )
     };
-    let usable: Vec<&Signal> = record
+    let with_samples = |s: &&Signal| !s.is_empty() && s.fs.is_finite() && s.fs > 0.0;
+    let mut usable: Vec<&Signal> = record
         .signals
         .iter()
-        .filter(|s| !s.is_empty() && s.fs.is_finite() && s.fs > 0.0 && !non_ecg(s))
+        .filter(with_samples)
+        .filter(|s| is_ecg_lead(s))
         .collect();
+    if usable.is_empty() {
+        usable = record
+            .signals
+            .iter()
+            .filter(with_samples)
+            .filter(|s| !non_ecg_unit(s))
+            .collect();
+    }
     let Some(first) = usable.first() else {
         return Err(Error::NoSignal {
             record: record.name.clone(),
@@ -585,16 +598,6 @@ pub(crate) fn shape_offsets(fs: f64) -> Vec<i64> {
             (t * fs).round() as i64
         })
         .collect()
-}
-
-/// Factor from a physical unit to millivolts (1 for unknown units).
-fn unit_to_mv(unit: &str) -> f64 {
-    match unit.trim() {
-        "uV" | "µV" | "μV" | "microvolt" => 1e-3,
-        "V" => 1e3,
-        "nV" => 1e-6,
-        _ => 1.0,
-    }
 }
 
 #[cfg(test)]

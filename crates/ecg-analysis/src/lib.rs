@@ -40,6 +40,7 @@
 pub mod classify;
 pub mod delineate;
 pub mod detect;
+pub mod ecg_leads;
 pub mod engine;
 pub mod error;
 pub mod eval;

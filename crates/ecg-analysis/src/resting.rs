@@ -33,6 +33,7 @@ use ecg_core::{AamiClass, Record, Sex, Signal};
 use serde::{Deserialize, Serialize};
 
 use crate::delineate::{DelineatorConfig, Waves, delineate, median_beat};
+use crate::ecg_leads::{is_ecg_lead, unit_to_mv};
 use crate::error::{Error, Result};
 use crate::filter::Preprocess;
 use crate::result::{Analysis, EpisodeKind};
@@ -367,7 +368,7 @@ pub fn measure(
     let signals: Vec<&Signal> = record
         .signals
         .iter()
-        .filter(|s| (s.fs - fs).abs() < 1e-9 && s.len() >= r1 && is_ecg(s))
+        .filter(|s| (s.fs - fs).abs() < 1e-9 && s.len() >= r1 && is_ecg_lead(s))
         .collect();
     if signals.is_empty() {
         return Ok(None);
@@ -538,25 +539,6 @@ pub fn measure(
         })
         .collect();
     Ok(Some(m))
-}
-
-/// ECG signals only (not respiration, pressure, ... by unit).
-fn is_ecg(s: &Signal) -> bool {
-    let u = s.unit.trim().to_ascii_lowercase();
-    matches!(
-        u.as_str(),
-        "mv" | "uv" | "µv" | "μv" | "v" | "nv" | "" | "microvolt" | "millivolt"
-    )
-}
-
-/// Factor from a physical unit to millivolts (1 for unknown units).
-fn unit_to_mv(unit: &str) -> f64 {
-    match unit.trim() {
-        "uV" | "µV" | "μV" | "microvolt" => 1e-3,
-        "V" => 1e3,
-        "nV" => 1e-6,
-        _ => 1.0,
-    }
 }
 
 /// The measured window `[start, end)` in samples.

@@ -100,3 +100,18 @@ fn accuracy_goals_over_the_set() {
     assert!(g.sveb_se().unwrap() >= 0.80, "SVEB Se {:?}", g.sveb_se());
     assert!(g.sveb_pp().unwrap() >= 0.70, "SVEB +P {:?}", g.sveb_pp());
 }
+
+/// The PhysioNet/CinC 2015 alarm records carry a plethysmogram (`PLETH`, normalised units)
+/// and a respiration trace beside their ECG leads: beats are detected on the ECG leads only.
+#[test]
+fn alarm_records_are_analysed_on_their_ecg_leads() {
+    for (name, beats) in [("a103l", 660), ("v102s", 560)] {
+        let record =
+            ecg_wfdb::decode_path(&shared(&format!("wfdb/{name}")), &DecodeOptions::default())
+                .unwrap();
+        assert!(record.signals.iter().any(|s| s.label == "PLETH"));
+        let analysis = analyze(&record, &Config::default()).unwrap();
+        assert_eq!(analysis.leads, ["II", "V"], "{name}");
+        assert_eq!(analysis.beats.len(), beats, "{name}");
+    }
+}
