@@ -1043,9 +1043,9 @@ fn lead_amp<'a>(
 mod tests {
     use super::*;
 
-    #[test]
-    fn statements_compare_the_printed_whole_values() {
-        let cx = StatementContext {
+    /// Statement context of a regular rhythm at 60 bpm with 0.2 mV P waves, no ectopy.
+    fn regular_rhythm_with_p_waves() -> StatementContext<'static> {
+        StatementContext {
             rr: &[1.0; 8],
             p_max: Some(0.2),
             af_fraction: 0.0,
@@ -1053,7 +1053,12 @@ mod tests {
             s_beats: 0,
             sex: None,
             leads: &[],
-        };
+        }
+    }
+
+    #[test]
+    fn statements_compare_the_printed_whole_values() {
+        let cx = regular_rhythm_with_p_waves();
         let cfg = RestingConfig::default();
         let with = |hr: f64, qrs: f64, qtc: f64| {
             let mut m = Measurements {
@@ -1083,15 +1088,7 @@ mod tests {
 
     #[test]
     fn frontal_axis_statements_cover_the_circle() {
-        let cx = StatementContext {
-            rr: &[1.0; 8],
-            p_max: Some(0.2),
-            af_fraction: 0.0,
-            v_beats: 0,
-            s_beats: 0,
-            sex: None,
-            leads: &[],
-        };
+        let cx = regular_rhythm_with_p_waves();
         let codes = |axis: f64| {
             let m = Measurements {
                 heart_rate_bpm: Some(70.0),
