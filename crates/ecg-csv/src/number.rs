@@ -176,31 +176,11 @@ fn plain_number(
     let mut i = start;
     let negative = take_sign(line, &mut i);
     let mut mantissa: i64 = 0;
-    let int_start = i;
-    let stop = n.min(int_start + MAX_PLAIN_DIGITS);
-    while i < stop {
-        let v = line[i].wrapping_sub(b'0');
-        if v > 9 {
-            break;
-        }
-        mantissa = mantissa * 10 + i64::from(v);
-        i += 1;
-    }
-    let int_digits = i - int_start;
+    let int_digits = take_digits(line, &mut i, MAX_PLAIN_DIGITS, &mut mantissa);
     let mut frac_digits = 0;
     if i < n && line[i] == decimal {
         i += 1;
-        let frac_start = i;
-        let stop = n.min(frac_start + (MAX_PLAIN_DIGITS - int_digits));
-        while i < stop {
-            let v = line[i].wrapping_sub(b'0');
-            if v > 9 {
-                break;
-            }
-            mantissa = mantissa * 10 + i64::from(v);
-            i += 1;
-        }
-        frac_digits = i - frac_start;
+        frac_digits = take_digits(line, &mut i, MAX_PLAIN_DIGITS - int_digits, &mut mantissa);
     }
     if int_digits + frac_digits == 0 || (i < n && line[i] != delimiter) {
         // Not plain (or a 19th digit, an exponent, a blank...): the general path decides.
@@ -208,6 +188,23 @@ fn plain_number(
     }
     let mantissa = if negative { -mantissa } else { mantissa };
     Some((mantissa, frac_digits as u32, i))
+}
+
+/// Appends the decimal digits at `*i` (at most `max` of them) to `mantissa`, moving `*i`
+/// past them; returns how many there were.
+#[inline(always)]
+fn take_digits(line: &[u8], i: &mut usize, max: usize, mantissa: &mut i64) -> usize {
+    let start = *i;
+    let stop = line.len().min(start + max);
+    while *i < stop {
+        let v = line[*i].wrapping_sub(b'0');
+        if v > 9 {
+            break;
+        }
+        *mantissa = *mantissa * 10 + i64::from(v);
+        *i += 1;
+    }
+    *i - start
 }
 
 /// `(mantissa, decimals)` with trailing fractional zeros removed (`(0, 0)` for zero): the
