@@ -6,7 +6,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use ecg_archive::{SINGLE_FILE_FORMATS, Source, decode_upload, single_file_format_names};
+use ecg_archive::{Decoded, SINGLE_FILE_FORMATS, Source, decode_upload, single_file_format_names};
 use ecg_core::{Confidence, DecodeOptions, SharedBytes};
 
 const TESTDATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata");
@@ -37,6 +37,15 @@ fn upload(bytes: Vec<u8>) -> Source<'static> {
     }
 }
 
+/// Name, format and signal count of each decoded record, in order.
+fn listing(decoded: &Decoded) -> Vec<(&str, &str, usize)> {
+    decoded
+        .records
+        .iter()
+        .map(|r| (r.name.as_str(), r.format.as_str(), r.signals.len()))
+        .collect()
+}
+
 #[test]
 fn registry_order() {
     assert_eq!(
@@ -64,13 +73,8 @@ fn zip_with_csv_ishne_and_aecg_entries_decodes_in_order() {
     let bytes = stored_zip(&entries);
     let source = upload(bytes.clone());
     let decoded = decode_upload(source, &DecodeOptions::default()).unwrap();
-    let got: Vec<(&str, &str, usize)> = decoded
-        .records
-        .iter()
-        .map(|r| (r.name.as_str(), r.format.as_str(), r.signals.len()))
-        .collect();
     assert_eq!(
-        got,
+        listing(&decoded),
         [
             ("leads.csv", "csv", 2),
             ("100.ecg", "ishne", 2),
@@ -179,12 +183,10 @@ fn zip_with_dicom_waveforms_decodes_and_skips_a_dicom_image() {
     let bytes = stored_zip(&entries);
     let source = upload(bytes);
     let decoded = decode_upload(source, &DecodeOptions::default()).unwrap();
-    let got: Vec<(&str, &str, usize)> = decoded
-        .records
-        .iter()
-        .map(|r| (r.name.as_str(), r.format.as_str(), r.signals.len()))
-        .collect();
-    assert_eq!(got, [("s0010.dcm", "dicom", 12), ("100.dcm", "dicom", 2)]);
+    assert_eq!(
+        listing(&decoded),
+        [("s0010.dcm", "dicom", 12), ("100.dcm", "dicom", 2)]
+    );
     // pydicom's read-back of lead I of s0010 and lead II (MLII) of MIT-BIH 100
     // (testdata/dicom/REFERENCE.json)
     let i = decoded.records[0].signal("I").unwrap().stats().unwrap();
