@@ -2,7 +2,7 @@
 //! BioSig reads back from them (`save2gdf -f=BIN`, REFERENCE.json).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use ecg_core::{AnnotationCode, Confidence, DecodeOptions, Record, Sex};
 
@@ -172,11 +172,7 @@ fn rhythm_median_patient_device_and_annotations() {
 
 #[test]
 fn claims_no_shared_test_file() {
-    let files = ecg_testdata::files_below(Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/testdata"
-    )))
-    .unwrap();
+    let files = ecg_testdata::files_below(&ecg_testdata::shared_testdata()).unwrap();
     assert!(files.len() > 300);
     for f in files {
         let b = std::fs::read(&f).unwrap();

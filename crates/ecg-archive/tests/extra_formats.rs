@@ -10,7 +10,6 @@ use ecg_archive::{Decoded, SINGLE_FILE_FORMATS, Source, decode_upload, single_fi
 use ecg_core::{Confidence, DecodeOptions, SharedBytes};
 
 const TESTDATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata");
-const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/testdata");
 
 fn fixture(rel: &str) -> Vec<u8> {
     let p = Path::new(TESTDATA).join(rel);
@@ -155,7 +154,7 @@ fn no_detector_steals_another_formats_files() {
         assert!(claimed >= 2, "{folder}: {claimed}");
     }
     // every shared test file: the new detectors claim none of them
-    let files = ecg_testdata::files_below(Path::new(SHARED)).unwrap();
+    let files = ecg_testdata::files_below(&ecg_testdata::shared_testdata()).unwrap();
     assert!(files.len() > 300, "shared test data missing");
     for f in files {
         let data = std::fs::read(&f).unwrap();

@@ -2,19 +2,13 @@
 //! generated tables in every dialect.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::Path;
-
 use ecg_core::{Confidence, DecodeOptions, Limits, SharedBytes};
 use ecg_csv::Error;
 use proptest::prelude::*;
 
 #[test]
 fn claims_no_shared_test_file_and_every_fixture() {
-    let shared = Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/testdata"
-    ));
-    let files = ecg_testdata::files_below(shared).unwrap();
+    let files = ecg_testdata::files_below(&ecg_testdata::shared_testdata()).unwrap();
     assert!(
         files.len() > 300,
         "shared test data missing: {}",
@@ -24,11 +18,7 @@ fn claims_no_shared_test_file_and_every_fixture() {
         let bytes = std::fs::read(f).unwrap();
         assert_eq!(ecg_csv::detect(&bytes), Confidence::No, "{}", f.display());
     }
-    let ours = ecg_testdata::files_below(Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../testdata/csv"
-    )))
-    .unwrap();
+    let ours = ecg_testdata::files_below(&ecg_testdata::repo_testdata().join("csv")).unwrap();
     let tables: Vec<_> = ours
         .iter()
         .filter(|p| {

@@ -3,7 +3,7 @@
 //! they were written from (read here by ecg-wfdb, and by wfdb-python in REFERENCE.json).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use ecg_core::{Confidence, DecodeOptions, Record, Sex, SharedBytes};
 use serde_json::Value;
@@ -11,8 +11,6 @@ use serde_json::Value;
 fn dir() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/dicom"))
 }
-
-const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/testdata");
 
 fn reference() -> Value {
     let text = std::fs::read_to_string(dir().join("REFERENCE.json")).unwrap();
@@ -124,7 +122,7 @@ fn same_as_source(record: &Record, name: &str, hea: &str, leads: &[(&str, &str)]
     let all = reference();
     let source = &all["source"][name]["leads"];
     let wfdb = ecg_wfdb::decode_path(
-        &Path::new(SHARED).join("wfdb").join(hea),
+        &ecg_testdata::shared_testdata().join("wfdb").join(hea),
         &DecodeOptions::default(),
     )
     .unwrap();
@@ -396,7 +394,7 @@ fn secondary_capture_image_is_not_claimed() {
 
 #[test]
 fn claims_no_shared_test_file() {
-    let files = ecg_testdata::files_below(Path::new(SHARED)).unwrap();
+    let files = ecg_testdata::files_below(&ecg_testdata::shared_testdata()).unwrap();
     assert!(files.len() > 300, "shared test data missing");
     for f in files {
         let b = std::fs::read(&f).unwrap();

@@ -4,8 +4,6 @@
 
 mod common;
 
-use std::path::Path;
-
 use common::{HeaderIn, LeadIn, write_ann, write_ishne};
 use ecg_core::{AnnotationCode, Confidence, DecodeOptions, Limits, SharedBytes};
 use ecg_ishne::Error;
@@ -164,11 +162,7 @@ fn annotation_labels_and_errors() {
 
 #[test]
 fn claims_no_shared_test_file() {
-    let files = ecg_testdata::files_below(Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/testdata"
-    )))
-    .unwrap();
+    let files = ecg_testdata::files_below(&ecg_testdata::shared_testdata()).unwrap();
     assert!(files.len() > 300);
     for f in files {
         let b = std::fs::read(&f).unwrap();
