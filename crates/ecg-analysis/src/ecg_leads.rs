@@ -11,7 +11,10 @@ use ecg_core::Signal;
 /// Whether `s` is an ECG lead (module documentation).
 pub fn is_ecg_lead(s: &Signal) -> bool {
     let label = s.label.trim().to_ascii_uppercase();
-    if NOT_ECG.iter().any(|n| label.contains(n)) {
+    let other_channel = label
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|word| NOT_ECG.iter().any(|n| word.starts_with(n)));
+    if other_channel {
         return false;
     }
     let unit = s.unit.trim().to_ascii_lowercase();
@@ -22,7 +25,8 @@ pub fn is_ecg_lead(s: &Signal) -> bool {
     voltage || ecg_like_label(&label)
 }
 
-/// Parts of channel names that are not ECG (upper case).
+/// Beginnings of words of channel names that are not ECG (upper case): `ART` matches
+/// `ART` and `ARTERIAL`, not `HEART`.
 const NOT_ECG: [&str; 22] = [
     "PLETH",
     "PPG",
@@ -113,6 +117,10 @@ mod tests {
             ("SpO2", "%", false),
             ("EDF Annotations", "", false),
             ("Fp1", "uV", true),
+            ("ECG heart", "mV", true),
+            ("ART", "mmHg", false),
+            ("Arterial pressure", "mV", false),
+            ("Resp.", "mV", false),
         ] {
             assert_eq!(is_ecg_lead(&signal(label, unit)), ecg, "{label} [{unit}]");
         }
